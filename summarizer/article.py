@@ -1,0 +1,51 @@
+"""Read and check article text: UTF-8 only (a BOM is allowed), not empty, not binary."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+class ArticleError(ValueError):
+    """The input is not a usable article; the message says why in one line."""
+
+
+def decode_article(data: bytes, name: str = "input") -> str:
+    """Decode article bytes as UTF-8 (BOM stripped) and check the text is usable."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\x00" in data:
+        raise ArticleError(f"{name}: looks like a binary file (contains NUL bytes), not a UTF-8 article")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ArticleError(
+            f"{name}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start})"
+        ) from None
+    check_article(text, name)
+    return text
+
+
+def check_article(text: object, name: str = "input") -> str:
+    """Raise ``ArticleError`` unless ``text`` is a non-blank string."""
+    if not isinstance(text, str):
+        raise ArticleError(f"{name}: article must be a str, got {type(text).__name__}")
+    if not text.strip():
+        raise ArticleError(f"{name}: article is empty" if not text else f"{name}: article is only whitespace")
+    return text
+
+
+def read_article(path: str) -> str:
+    """Read an article from a file path, or from standard input when ``path`` is ``-``."""
+    if path == "-":
+        return decode_article(sys.stdin.buffer.read(), "stdin")
+    p = Path(path)
+    if not p.exists():
+        raise ArticleError(f"{path}: no such file")
+    if p.is_dir():
+        raise ArticleError(f"{path}: is a directory, not an article file")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ArticleError(f"{path}: cannot read ({exc.strerror})") from None
+    return decode_article(data, path)

@@ -1,0 +1,133 @@
+"""Command line: ``summarizer extract``, ``summarizer validate``, ``summarizer schema``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from summarizer import __version__
+from summarizer.article import ArticleError, read_article
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
+
+
+def _fail(msg: str, code: int = EXIT_FAILED) -> int:
+    print(f"summarizer: error: {msg}", file=sys.stderr)
+    return code
+
+
+def _write(text: str, out: str | None) -> None:
+    if out in (None, "-"):
+        sys.stdout.write(text + "\n")
+        return
+    path = Path(out)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    try:
+        article = read_article(args.file)
+    except ArticleError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    from summarizer.backends import GenerationError
+    from summarizer.core import Summarizer
+    from summarizer.model_store import ModelNotAvailableError
+
+    try:
+        summarizer = Summarizer(args.model, max_new_tokens=args.max_new_tokens)
+        result = summarizer.summarize(article)
+    except (ModelNotAvailableError, GenerationError, ValueError) as exc:
+        return _fail(str(exc))
+    try:
+        _write(result.to_json(indent=2 if args.pretty else None), args.output)
+    except OSError as exc:
+        return _fail(f"cannot write {args.output}: {exc.strerror}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from summarizer.validate import validate
+
+    try:
+        raw = Path(args.output).read_text(encoding="utf-8-sig") if args.output != "-" else sys.stdin.read()
+    except FileNotFoundError:
+        return _fail(f"{args.output}: no such file", EXIT_USAGE)
+    except (OSError, UnicodeDecodeError) as exc:
+        return _fail(f"{args.output}: cannot read as UTF-8 text ({exc})", EXIT_USAGE)
+    article = None
+    if args.article:
+        try:
+            article = read_article(args.article)
+        except ArticleError as exc:
+            return _fail(str(exc), EXIT_USAGE)
+    problems = validate(raw, article)
+    if args.json:
+        print(json.dumps([p.__dict__ for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            print(str(p))
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    checked = "schema, consistency and grounding" if article is not None else "schema and consistency"
+    print(f"{args.output}: {errors} error(s), {warnings} warning(s) ({checked})", file=sys.stderr)
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from summarizer.schema import main as schema_main
+
+    return schema_main(["--write"] if args.write else ["--check"] if args.check else [])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="summarizer",
+        description="Extract belligerents, locations, reinforcements and quotes from a news article "
+        "about an armed conflict with a local language model, and validate such output.",
+    )
+    parser.add_argument("--version", action="version", version=f"summarizer {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ex = sub.add_parser("extract", help="extract from one article and print the JSON result")
+    ex.add_argument("file", metavar="FILE", help="article text file (UTF-8), or - for standard input")
+    ex.add_argument("-o", "--output", metavar="OUT", help="write the JSON here instead of stdout")
+    ex.add_argument("--model", metavar="M", default=None,
+                    help="Hugging Face model id, local model directory or .gguf file "
+                    "(default: the bundled Qwen2.5-Coder-1.5B-Instruct)")
+    ex.add_argument("--max-new-tokens", type=int, default=768, metavar="N",
+                    help="token budget for the answer; the JSON is closed before it runs out (default 768)")
+    ex.add_argument("--pretty", action="store_true", help="indent the JSON")
+    ex.set_defaults(func=cmd_extract)
+
+    va = sub.add_parser("validate", help="check an output JSON file against the schema and the article")
+    va.add_argument("output", metavar="OUTPUT.json", help="output to check (ours or another tool's), or -")
+    va.add_argument("--article", metavar="FILE", help="the article, to check that strings and spans are in it")
+    va.add_argument("--json", action="store_true", help="print the problems as JSON")
+    va.set_defaults(func=cmd_validate)
+
+    sc = sub.add_parser("schema", help="print the output JSON Schema (or --write / --check the file)")
+    sc.add_argument("--write", action="store_true", help=argparse.SUPPRESS)
+    sc.add_argument("--check", action="store_true", help=argparse.SUPPRESS)
+    sc.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``summarizer`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "max_new_tokens", 768) < 64:
+        parser.error("--max-new-tokens must be at least 64")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,64 @@
+"""Attach character spans to every verbatim string (LangExtract-style char intervals).
+
+Spans are Python string indices (code points), end exclusive, into the article exactly as given.
+Where a string occurs several times: a quote's text inside quotation marks, a speaker nearest its
+quote, anything else the first occurrence in the story's body (captions and datelines skipped).
+"""
+
+from __future__ import annotations
+
+from summarizer.schema import (
+    BelligerentSpans,
+    ConflictSummary,
+    LocationSpans,
+    QuoteSpans,
+    ReinforcementSpans,
+)
+from summarizer.textspans import body_ranges, locate, quoted_passages
+
+
+class GroundingError(ValueError):
+    """A string that must be verbatim does not stand in the article."""
+
+
+def ground(data: ConflictSummary, article: str) -> ConflictSummary:
+    """Return a copy of ``data`` with ``spans`` filled in; raises if a string is not in the article."""
+    body = body_ranges(article)
+    quoted = [(p.start, p.end) for p in quoted_passages(article)]
+
+    def span(s: str, path: str, **kw) -> tuple[int, int]:
+        found = locate(article, s, body=body, **kw)
+        if found is None:
+            raise GroundingError(f"{path}: {s!r} is not in the article")
+        return found
+
+    def opt(s: str | None, path: str) -> tuple[int, int] | None:
+        return None if s is None else span(s, path)
+
+    out = data.model_copy(deep=True)
+    for i, b in enumerate(out.belligerents):
+        p = f"$.belligerents[{i}]"
+        b.spans = BelligerentSpans(
+            name=span(b.name, p + ".name"),
+            aliases=[span(a, f"{p}.aliases[{j}]") for j, a in enumerate(b.aliases)],
+        )
+    for i, loc in enumerate(out.locations):
+        p = f"$.locations[{i}]"
+        loc.spans = LocationSpans(
+            name=span(loc.name, p + ".name"),
+            aliases=[span(a, f"{p}.aliases[{j}]") for j, a in enumerate(loc.aliases)],
+            within=opt(loc.within, p + ".within"),
+        )
+    for i, r in enumerate(out.reinforcements):
+        p = f"$.reinforcements[{i}]"
+        r.spans = ReinforcementSpans(
+            sender=span(r.sender, p + ".sender"),
+            forces=span(r.forces, p + ".forces"),
+            destination=opt(r.destination, p + ".destination"),
+            origin=opt(r.origin, p + ".origin"),
+        )
+    for i, q in enumerate(out.quotes):
+        p = f"$.quotes[{i}]"
+        text_span = span(q.text, p + ".text", prefer=quoted)
+        q.spans = QuoteSpans(text=text_span, speaker=span(q.speaker, p + ".speaker", near=text_span[0]))
+    return out
