@@ -96,17 +96,28 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("extract", help="extract from one article and print the JSON result")
     ex.add_argument("file", metavar="FILE", help="article text file (UTF-8), or - for standard input")
     ex.add_argument("-o", "--output", metavar="OUT", help="write the JSON here instead of stdout")
-    ex.add_argument("--model", metavar="M", default=None,
-                    help="Hugging Face model id, local model directory or .gguf file "
-                    "(default: the bundled Qwen2.5-Coder-1.5B-Instruct)")
-    ex.add_argument("--max-new-tokens", type=int, default=768, metavar="N",
-                    help="token budget for the answer; the JSON is closed before it runs out (default 768)")
+    ex.add_argument(
+        "--model",
+        metavar="M",
+        default=None,
+        help="Hugging Face model id, local model directory or .gguf file "
+        "(default: the bundled Qwen2.5-Coder-1.5B-Instruct)",
+    )
+    ex.add_argument(
+        "--max-new-tokens",
+        type=int,
+        default=768,
+        metavar="N",
+        help="token budget for the answer; the JSON is closed before it runs out (default 768)",
+    )
     ex.add_argument("--pretty", action="store_true", help="indent the JSON")
     ex.set_defaults(func=cmd_extract)
 
     va = sub.add_parser("validate", help="check an output JSON file against the schema and the article")
     va.add_argument("output", metavar="OUTPUT.json", help="output to check (ours or another tool's), or -")
-    va.add_argument("--article", metavar="FILE", help="the article, to check that strings and spans are in it")
+    va.add_argument(
+        "--article", metavar="FILE", help="the article, to check that strings and spans are in it"
+    )
     va.add_argument("--json", action="store_true", help="print the problems as JSON")
     va.set_defaults(func=cmd_validate)
 

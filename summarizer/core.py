@@ -56,8 +56,11 @@ class Summarizer:
             model=self.backend.model_name,
             prompt_version=self.prompts.version,
             schema_version=SCHEMA_VERSION,
-            timings={**gen.timings, "total_s": round(total, 4),
-                     "tokens_per_s": round(gen.generated_tokens / decode_s, 2) if decode_s else 0.0},
+            timings={
+                **gen.timings,
+                "total_s": round(total, 4),
+                "tokens_per_s": round(gen.generated_tokens / decode_s, 2) if decode_s else 0.0,
+            },
             tokens={
                 "prompt": gen.prompt_tokens,
                 "prompt_reused": gen.reused_prompt_tokens,

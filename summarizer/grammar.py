@@ -15,9 +15,10 @@ from typing import Any
 
 from summarizer.textspans import quoted_passages
 
-
 # Verbatim strings are at least this many characters (no one-letter "names").
 MIN_VERBATIM = 2
+# Quoted passages shorter than this many words are not offered as quotes.
+MIN_QUOTE_WORDS = 4
 
 
 def split_passage(passage: str, max_len: int) -> list[str]:
@@ -51,17 +52,18 @@ def _lit(s: str) -> str:
 
 
 # A JSON string character: no quote, backslash or control character, or a simple escape
-# (no \/ escape: '/' would end the Lark regex).
-_FREE_CHAR = r'([^"\\\x00-\x1F\x7F]|\\["\\bfnrt])'
+# (no \/ escape: '/' would end the Lark regex). CJK and full-width characters are left out: the
+# bundled Qwen model otherwise drifts into Chinese in free text.
+_FREE_CHAR = r'([^"\\\x00-\x1F\x7F\u2E80-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF00-\uFFEF]|\\["\\bfnrt])'
 
 
 class _Compiler:
-    def __init__(self, schema: dict[str, Any], article: str, quote_passages: list[str]) -> None:
+    def __init__(self, schema: dict[str, Any], article: str, quote_texts: list[str]) -> None:
         self.root = schema
         self.defs = schema.get("$defs", {})
         self.rules: dict[str, str] = {}
         self.article = article
-        self.quote_passages = quote_passages
+        self.quote_texts = quote_texts
         self.n = 0
 
     def _name(self, base: str) -> str:
@@ -81,15 +83,31 @@ class _Compiler:
             self.rules[key] = body
         return key
 
-    def verbatim(self, max_len: int, kind: str) -> str:
-        if kind == "quote_text":
-            # a quote's text is one whole quoted passage: the model picks, it cannot write, and once
-            # the first tokens single a passage out the rest is forced (no model steps)
-            name = "quote_text"
-            if name not in self.rules:
-                pieces = dict.fromkeys(x for p in self.quote_passages for x in split_passage(p, max_len))
-                self.rules[name] = " | ".join(_lit(json.dumps(x, ensure_ascii=False)) for x in pieces)
-            return name
+    def quotes(self, array: dict[str, Any]) -> str:
+        """The quotes list: every quoted passage, in article order, each with its text forced.
+
+        The model only attributes (speaker, affiliation); it can neither skip, reorder nor write
+        a quote's text, and the forced text costs no model steps.
+        """
+        array = self._deref(array)
+        hi = int(array.get("maxItems", 10))
+        item = self._deref(array["items"])
+        texts = self.quote_texts[:hi]
+        if not texts:
+            return '"[]"'
+        items = []
+        for text in texts:
+            parts = []
+            for i, (key, sub) in enumerate(item["properties"].items()):
+                prefix = ("{" if i == 0 else ",") + json.dumps(key) + ":"
+                value = _lit(json.dumps(text, ensure_ascii=False)) if key == "text" else self.node(sub)
+                parts.append(f"{_lit(prefix)} {value}")
+            items.append(" ".join(parts) + ' "}"')
+        rule = self._name("quotes")
+        self.rules[rule] = '"[" ' + ' "," '.join(items) + ' "]"'
+        return rule
+
+    def verbatim(self, max_len: int) -> str:
         self.rules.setdefault(
             "ARTICLE_SUB",
             "%regex " + json.dumps({"substring_chunks": json_chunks(self.article)}, ensure_ascii=False),
@@ -97,11 +115,11 @@ class _Compiler:
         name = self._terminal(f"VERB_{max_len}", f"ARTICLE_SUB & /.{{{MIN_VERBATIM},{max_len}}}/")
         return f'"\\"" {name} "\\""'
 
-    def node(self, node: dict[str, Any], verbatim: bool = False, field: str = "") -> str:
+    def node(self, node: dict[str, Any], verbatim: bool = False) -> str:
         node = self._deref(node)
         verbatim = verbatim or bool(node.get("x-verbatim"))
         if "anyOf" in node:
-            alts = [self.node(a, verbatim, field) for a in node["anyOf"]]
+            alts = [self.node(a, verbatim) for a in node["anyOf"]]
             return "(" + " | ".join(alts) + ")"
         if "enum" in node:
             return "(" + " | ".join(_lit(json.dumps(v, ensure_ascii=False)) for v in node["enum"]) + ")"
@@ -113,7 +131,7 @@ class _Compiler:
         if typ == "string":
             lo, hi = int(node.get("minLength", 0)), int(node.get("maxLength", 200))
             if verbatim:
-                return self.verbatim(hi, "quote_text" if field == "quote_text" else "article")
+                return self.verbatim(hi)
             return self._terminal(f"FREE_{lo}_{hi}", f'/"{_FREE_CHAR}{{{lo},{hi}}}"/')
         if typ == "array":
             hi = node.get("maxItems")
@@ -121,7 +139,7 @@ class _Compiler:
                 raise GrammarError("arrays need maxItems so that generation stays bounded")
             if hi == 0:
                 return '"[]"'
-            item = self.node(node["items"], verbatim, field)
+            item = self.node(node["items"], verbatim)
             rule = self._name("arr")
             self.rules[rule] = f'"[" ({item} ("," {item}){{0,{hi - 1}}})? "]"'
             return rule
@@ -132,21 +150,34 @@ class _Compiler:
             parts = []
             for i, (key, sub) in enumerate(props.items()):
                 prefix = ("{" if i == 0 else ",") + json.dumps(key) + ":"
-                sub_field = "quote_text" if (node.get("title") == "Quote" and key == "text") else key
-                if node.get("title") == "ConflictSummary" and key == "quotes" and not self.quote_passages:
-                    parts.append(f'{_lit(prefix)} "[]"')
+                if node.get("title") == "ConflictSummary" and key == "quotes":
+                    parts.append(f"{_lit(prefix)} {self.quotes(sub)}")
                     continue
-                parts.append(f"{_lit(prefix)} {self.node(sub, False, sub_field)}")
+                parts.append(f"{_lit(prefix)} {self.node(sub)}")
             rule = self._name(str(node.get("title", "obj")).lower())
             self.rules[rule] = " ".join(parts) + ' "}"'
             return rule
         raise GrammarError(f"unsupported schema node: {json.dumps(node)[:80]}")
 
 
+def quote_texts(article: str, max_len: int) -> list[str]:
+    """The quote texts the grammar offers: each quoted passage of four words or more (shorter ones
+    are scare quotes or optional fragments under the guide), a trailing comma dropped, cut to fit
+    ``max_len``, in article order, without repeats."""
+    out: dict[str, None] = {}
+    for p in quoted_passages(article):
+        text = p.text.rstrip(",").rstrip()
+        if len(text.split()) < MIN_QUOTE_WORDS:
+            continue
+        for piece in split_passage(text, max_len):
+            out.setdefault(piece)
+    return list(out)
+
+
 def build_lark(schema: dict[str, Any], article: str) -> str:
     """Return the Lark grammar text for ``schema`` constrained to ``article``."""
-    passages = list(dict.fromkeys(p.text for p in quoted_passages(article)))
-    comp = _Compiler(schema, article, passages)
+    quote = schema.get("$defs", {}).get("Quote", {}).get("properties", {}).get("text", {})
+    comp = _Compiler(schema, article, quote_texts(article, int(quote.get("maxLength", 400))))
     start = comp.node(schema)
     lines = [f"start: {start}"]
     lines += [f"{k}: {v}" for k, v in comp.rules.items()]

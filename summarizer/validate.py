@@ -42,7 +42,9 @@ def _path(parts: Any) -> str:
 def _schema_problems(data: Any) -> list[Problem]:
     validator = jsonschema.Draft202012Validator(load_schema())
     problems = []
-    for err in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
+    for err in sorted(
+        validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+    ):
         msg = err.message
         if err.validator == "enum":
             msg = f"{err.instance!r} is not one of the allowed values {err.validator_value}"
@@ -117,17 +119,29 @@ def _consistency_problems(data: dict[str, Any]) -> list[Problem]:
         for i, item in enumerate(data.get(field, [])):
             key = _norm(item["name"])
             if key in seen:
-                problems.append(Problem(f"$.{field}[{i}].name", f"duplicate of $.{field}[{seen[key]}] ({item['name']!r})"))
+                problems.append(
+                    Problem(f"$.{field}[{i}].name", f"duplicate of $.{field}[{seen[key]}] ({item['name']!r})")
+                )
             seen.setdefault(key, i)
             names = {key}
             for j, a in enumerate(item.get("aliases", [])):
                 if _norm(a) in names:
-                    problems.append(Problem(f"$.{field}[{i}].aliases[{j}]", f"alias {a!r} repeats the name or another alias"))
+                    problems.append(
+                        Problem(
+                            f"$.{field}[{i}].aliases[{j}]", f"alias {a!r} repeats the name or another alias"
+                        )
+                    )
                 names.add(_norm(a))
     for field, key in (("reinforcements", None), ("quotes", "text")):
         seen_items: dict[str, int] = {}
         for i, item in enumerate(data.get(field, [])):
-            k = _norm(item[key]) if key else json.dumps({x: item.get(x) for x in ("sender", "forces", "destination", "origin", "status")})
+            k = (
+                _norm(item[key])
+                if key
+                else json.dumps(
+                    {x: item.get(x) for x in ("sender", "forces", "destination", "origin", "status")}
+                )
+            )
             if k in seen_items:
                 problems.append(Problem(f"$.{field}[{i}]", f"duplicate of $.{field}[{seen_items[k]}]"))
             seen_items.setdefault(k, i)
@@ -138,18 +152,22 @@ def _consistency_problems(data: dict[str, Any]) -> list[Problem]:
     if mentions:
         for i, r in enumerate(data.get("reinforcements", [])):
             if _norm(r["sender"]) not in mentions:
-                problems.append(Problem(
-                    f"$.reinforcements[{i}].sender",
-                    f"sender {r['sender']!r} is not the name or an alias of a listed belligerent",
-                ))
+                problems.append(
+                    Problem(
+                        f"$.reinforcements[{i}].sender",
+                        f"sender {r['sender']!r} is not the name or an alias of a listed belligerent",
+                    )
+                )
         for i, q in enumerate(data.get("quotes", [])):
             aff = q.get("speaker_affiliation")
             if aff and _norm(aff) not in mentions:
-                problems.append(Problem(
-                    f"$.quotes[{i}].speaker_affiliation",
-                    f"{aff!r} is not a listed belligerent (fine if it is another organisation)",
-                    "warning",
-                ))
+                problems.append(
+                    Problem(
+                        f"$.quotes[{i}].speaker_affiliation",
+                        f"{aff!r} is not a listed belligerent (fine if it is another organisation)",
+                        "warning",
+                    )
+                )
     elif data.get("reinforcements"):
         problems.append(Problem("$.reinforcements", "reinforcements are listed but no belligerents"))
     return problems

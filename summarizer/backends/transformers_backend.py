@@ -23,7 +23,8 @@ import torch
 from summarizer import model_store
 from summarizer.backends.base import GenerationError, GenerationResult
 
-# Tokens kept in reserve to close the JSON when the budget runs low.
+# Tokens kept in reserve to close the JSON when the budget runs low. The budget counts the tokens the
+# model chooses; tokens the grammar forces (keys, quote texts) cost no model step and do not count.
 CLOSE_RESERVE = 48
 _CLOSERS = set('"]}')
 
@@ -133,15 +134,19 @@ class TransformersBackend:
         out = self.model(input_ids=inp, past_key_values=cache, use_cache=True)
         return out.logits[0, -1].float(), out.past_key_values
 
-    def _prefill(self, messages: list[dict[str, str]], ids: list[int]) -> tuple[torch.Tensor, object, int, int]:
+    def _prefill(
+        self, messages: list[dict[str, str]], ids: list[int]
+    ) -> tuple[torch.Tensor, object, int, int]:
         """Prefill the prompt, reusing the KV cache of the shared prefix (all messages but the last)."""
         passes = 0
         prefix: list[int] = []
         if len(messages) > 1:
-            enc = self.tokenizer.apply_chat_template(messages[:-1], add_generation_prompt=False, tokenize=True)
+            enc = self.tokenizer.apply_chat_template(
+                messages[:-1], add_generation_prompt=False, tokenize=True
+            )
             prefix = list(enc["input_ids"] if hasattr(enc, "keys") else enc)
         common = 0
-        for a, b in zip(prefix, ids[:-1]):
+        for a, b in zip(prefix, ids[:-1], strict=False):
             if a != b:
                 break
             common += 1
@@ -183,7 +188,7 @@ class TransformersBackend:
                 out.extend(ff)
                 pending.extend(ff)
                 forced += len(ff)
-            if matcher.is_stopped() or len(out) >= hard_limit:
+            if matcher.is_stopped() or len(out) - forced >= hard_limit:
                 break
             if pending:
                 logits, cache = self._forward(pending, cache)
@@ -196,7 +201,7 @@ class TransformersBackend:
             scores = torch.full_like(logits, float("-inf"))
             n = min(self.vocab, logits.shape[0])
             scores[:n] = torch.where(allowed[:n], logits[:n], scores[:n])
-            remaining = max_new_tokens - len(out)
+            remaining = max_new_tokens - (len(out) - forced)
             sampled = None
             if remaining <= CLOSE_RESERVE:
                 closed_early = True
