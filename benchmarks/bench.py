@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,12 +49,14 @@ def cold_load_seconds(model: str | None) -> float:
     """Load in a fresh process with an empty cache: assembling + converting + loading."""
     with tempfile.TemporaryDirectory() as tmp:
         code = (
-            "import time,sys; sys.path.insert(0, %r); t=time.perf_counter();"
-            "from summarizer.backends import load_backend; load_backend(%r);"
-            "print(time.perf_counter()-t)" % (str(ROOT), model)
+            f"import time,sys; sys.path.insert(0, {str(ROOT)!r}); t=time.perf_counter();"
+            f"from summarizer.backends import load_backend; load_backend({model!r});"
+            "print(time.perf_counter()-t)"
         )
         env = dict(os.environ, SUMMARIZER_CACHE=tmp, SUMMARIZER_QUIET="1")
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
         return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -72,7 +74,7 @@ def main() -> int:
 
     articles = load_inputs(args.inputs, args.n)
     figures: dict = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}",
         "model": args.model or "bundled",
         "n_articles": len(articles),
@@ -111,7 +113,9 @@ def main() -> int:
             "mean_prefill_s": round(statistics.mean(r["prefill_s"] for r in rows), 2),
             "mean_decode_tok_s": round(statistics.mean(r["decode_tok_s"] for r in rows), 2),
             "mean_generated_tokens": round(statistics.mean(r["generated"] for r in rows), 1),
-            "forced_share": round(sum(r["forced"] for r in rows) / max(1, sum(r["generated"] for r in rows)), 3),
+            "forced_share": round(
+                sum(r["forced"] for r in rows) / max(1, sum(r["generated"] for r in rows)), 3
+            ),
             "peak_rss_mb": round(peak_rss_mb(), 1),
         }
     )

@@ -12,15 +12,15 @@ class ArticleError(ValueError):
 
 def decode_article(data: bytes, name: str = "input") -> str:
     """Decode article bytes as UTF-8 (BOM stripped) and check the text is usable."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
+    skip = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    data = data[skip:]
     if b"\x00" in data:
         raise ArticleError(f"{name}: looks like a binary file (contains NUL bytes), not a UTF-8 article")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ArticleError(
-            f"{name}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start})"
+            f"{name}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at byte offset {exc.start + skip})"
         ) from None
     check_article(text, name)
     return text

@@ -3,9 +3,9 @@
 The grammar accepts exactly the compact JSON (no free whitespace, keys in schema order) that the
 generation schema describes, with one addition that JSON Schema cannot say: every ``x-verbatim``
 string must be a substring of the article (JSON-escaped, one chunk per escaped character so that an
-escape is never cut in half), and a quote's ``text`` must be a substring of one passage that stands
-inside quotation marks. Uniqueness is left to the parser (llguidance's JSON support has no
-``uniqueItems``).
+escape is never cut in half), and the quotes list is every passage that stands inside quotation marks,
+in article order, with its text forced (the model fills in speaker and affiliation only).
+Uniqueness is left to the parser (llguidance's JSON support has no ``uniqueItems``).
 """
 
 from __future__ import annotations

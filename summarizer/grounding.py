@@ -60,5 +60,5 @@ def ground(data: ConflictSummary, article: str) -> ConflictSummary:
     for i, q in enumerate(out.quotes):
         p = f"$.quotes[{i}]"
         text_span = span(q.text, p + ".text", prefer=quoted)
-        q.spans = QuoteSpans(text=text_span, speaker=span(q.speaker, p + ".speaker", near=text_span[0]))
+        q.spans = QuoteSpans(text=text_span, speaker=span(q.speaker, p + ".speaker", near=text_span))
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from summarizer.schema import ConflictSummary
+from summarizer.schema import MAX_ALIASES, ConflictSummary
 from summarizer.textspans import has_whole_word
 
 
@@ -39,7 +39,7 @@ def _dedupe_entities(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if k not in seen:
                 seen.add(k)
                 aliases.append(alias)
-        item["aliases"] = aliases
+        item["aliases"] = aliases[:MAX_ALIASES]
         out.append(item)
     return out
 
@@ -61,8 +61,10 @@ def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
         return s is None or has_whole_word(article, s)
 
     for field in ("belligerents", "locations"):
+        if not isinstance(data.get(field), list):
+            continue
         kept = []
-        for item in data.get(field, []):
+        for item in data[field]:
             if not ok(item["name"]):
                 continue
             item = dict(item, aliases=[a for a in item.get("aliases", []) if ok(a)])
@@ -70,11 +72,14 @@ def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
                 item["within"] = None
             kept.append(item)
         data[field] = kept
-    kept = []
-    for r in data.get("reinforcements", []):
-        if ok(r["sender"]) and ok(r["forces"]):
-            kept.append(dict(r, **{k: r.get(k) if ok(r.get(k)) else None for k in ("destination", "origin")}))
-    data["reinforcements"] = kept
+    if isinstance(data.get("reinforcements"), list):
+        kept = []
+        for r in data["reinforcements"]:
+            if ok(r["sender"]) and ok(r["forces"]):
+                kept.append(
+                    dict(r, **{k: r.get(k) if ok(r.get(k)) else None for k in ("destination", "origin")})
+                )
+        data["reinforcements"] = kept
     return data
 
 
@@ -83,10 +88,13 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
     data = dict(data)
     if article is not None:
         data = _drop_partial_words(data, article)
-    data["belligerents"] = _dedupe_entities(data.get("belligerents", []))
-    data["locations"] = _dedupe_entities(data.get("locations", []))
-    data["reinforcements"] = _dedupe(data.get("reinforcements", []), ("sender", "forces", "destination"))
-    data["quotes"] = _dedupe(data.get("quotes", []), ("text",))
+    for field in ("belligerents", "locations"):
+        if isinstance(data.get(field), list):
+            data[field] = _dedupe_entities(data[field])
+    if isinstance(data.get("reinforcements"), list):
+        data["reinforcements"] = _dedupe(data["reinforcements"], ("sender", "forces", "destination"))
+    if isinstance(data.get("quotes"), list):
+        data["quotes"] = _dedupe(data["quotes"], ("text",))
     return data
 
 

@@ -52,7 +52,7 @@ def _verbatim(max_length: int, description: str) -> Any:
 
 
 Span = Annotated[
-    tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]],
+    tuple[Annotated[int, Field(ge=0, strict=True)], Annotated[int, Field(ge=0, strict=True)]],
     Field(description="[start, end) code-point offsets into the article"),
 ]
 VerbatimName = Annotated[str, _verbatim(MAX_NAME, "a mention, verbatim from the article")]

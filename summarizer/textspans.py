@@ -16,7 +16,7 @@ _PAIRS = {
     "\u201e": "\u201c\u201d",  # „ … “
 }
 _CAPTION = re.compile(
-    r"(\b(photo|file photo|still image|image taken|picture taken|purports to show|caption)\b"
+    r"(\b(file photo|still image|image taken|picture taken|purports to show|photo:|caption:)"
     r"|\((?:[^()]*\b(?:via|reuters|afp|ap|getty|photo|epa)\b[^()]*)\)\s*$"
     r"|^\s*date\s+\d{4}-\d{2}-\d{2}\b"
     r"|\bdownload\b.*\bapp\b"
@@ -115,13 +115,13 @@ def locate(
     needle: str,
     *,
     prefer: list[tuple[int, int]] | None = None,
-    near: int | None = None,
+    near: tuple[int, int] | None = None,
     body: list[tuple[int, int]] | None = None,
 ) -> tuple[int, int] | None:
     """Span of ``needle`` in ``article`` or None.
 
     Among several occurrences, pick (in order): one inside a ``prefer`` range; the one nearest to
-    ``near``; the first in the story's body; the first overall. Whole-word occurrences are preferred
+    the ``near`` span; the first in the story's body; the first overall. Whole-word occurrences are preferred
     to occurrences inside a longer word.
     """
     starts = occurrences(article, needle)
@@ -134,7 +134,13 @@ def locate(
         if inside:
             pool = inside
     if near is not None:
-        best = min(pool, key=lambda s: (abs(s - near), s))
+        lo, hi = near
+
+        def distance(s: int) -> int:
+            e = s + len(needle)
+            return 0 if s < hi and e > lo else (lo - e if e <= lo else s - hi)
+
+        best = min(pool, key=lambda s: (distance(s), s))
         return best, best + len(needle)
     if body is None:
         body = body_ranges(article)

@@ -183,6 +183,8 @@ def validate(output: str | dict[str, Any], article: str | None = None) -> list[P
             output = json.loads(output)
         except json.JSONDecodeError as exc:
             return [Problem("$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]
+    else:
+        output = json.loads(json.dumps(output))  # tuples (e.g. from model_dump()) become lists
     problems = _schema_problems(output)
     if problems:
         return problems

@@ -95,10 +95,20 @@ def good() -> dict[str, Any]:
         ],
         "locations": [{"name": "Hama", "aliases": [], "type": "city", "within": None}],
         "reinforcements": [
-            {"sender": "Syrian army", "forces": "tanks", "destination": "Hama", "origin": None, "status": "arrived"}
+            {
+                "sender": "Syrian army",
+                "forces": "tanks",
+                "destination": "Hama",
+                "origin": None,
+                "status": "arrived",
+            }
         ],
         "quotes": [
-            {"text": QUOTE_TEXTS[0], "speaker": "a Syrian military source", "speaker_affiliation": "Syrian army"},
+            {
+                "text": QUOTE_TEXTS[0],
+                "speaker": "a Syrian military source",
+                "speaker_affiliation": "Syrian army",
+            },
             {"text": QUOTE_TEXTS[1], "speaker": "a Syrian military source", "speaker_affiliation": None},
         ],
     }
@@ -298,7 +308,7 @@ def test_article_with_quote_and_newline_is_escaped() -> None:
 
 
 def test_passage_containing_straight_quotes() -> None:
-    article = "The army said \u00abwe hold \"the\" city\u00bb on Monday."
+    article = 'The army said \u00abwe hold "the" city\u00bb on Monday.'
     lark = build_lark(generation_schema(), article)
     q = {"text": 'we hold "the" city', "speaker": "The army", "speaker_affiliation": None}
     assert accepts(lark, compact(no_lists(quotes=[q])))
@@ -322,7 +332,7 @@ def test_long_passage_is_offered_in_pieces() -> None:
 def test_quote_texts() -> None:
     article = (
         "\u201cWe will hold the line,\u201d he said. The so-called \u201csafe zone\u201d was shelled.\n"
-        "\u201cWe will hold the line,\u201d he repeated. \"Civilians are leaving the city now.\""
+        '\u201cWe will hold the line,\u201d he repeated. "Civilians are leaving the city now."'
     )
     assert MIN_QUOTE_WORDS == 4
     assert quote_texts(article, 400) == ["We will hold the line", "Civilians are leaving the city now."]
@@ -336,8 +346,12 @@ def test_example_article_answer_is_accepted(example_article: str) -> None:
     doc = {
         "summary": "The Syrian army sends reinforcements to Hama province against a rebel offensive.",
         "belligerents": [
-            {"name": "Syrian army", "aliases": ["the army", "President Bashar al-Assad"], "side": "government",
-             "role": "combatant"},
+            {
+                "name": "Syrian army",
+                "aliases": ["the army", "President Bashar al-Assad"],
+                "side": "government",
+                "role": "combatant",
+            },
             {"name": "Tahrir al-Sham", "aliases": [], "side": "rebels", "role": "combatant"},
             {"name": "Free Syrian Army", "aliases": ["FSA"], "side": "rebels", "role": "combatant"},
             {"name": "Russia", "aliases": [], "side": "government", "role": "supporter"},
@@ -347,17 +361,36 @@ def test_example_article_answer_is_accepted(example_article: str) -> None:
             {"name": "Soran", "aliases": ["Soran district"], "type": "town", "within": "Hama province"},
         ],
         "reinforcements": [
-            {"sender": "Syrian army", "forces": "reinforcements", "destination": "Hama province", "origin": None,
-             "status": "under_way"},
+            {
+                "sender": "Syrian army",
+                "forces": "reinforcements",
+                "destination": "Hama province",
+                "origin": None,
+                "status": "under_way",
+            },
         ],
         "quotes": [
-            {"text": "Reinforcements are now being sent", "speaker": source, "speaker_affiliation": "Syrian army"},
-            {"text": "There are fierce battles between the two sides.", "speaker": source,
-             "speaker_affiliation": "Syrian army"},
-            {"text": "The battle \u2013 praise God \u2013 has been prepared for a long time and all capacities "
-                     "have been prepared for it so that we can wage a long battle",
-             "speaker": fsa, "speaker_affiliation": "Ezza Army"},
-            {"text": "in a number of other areas", "speaker": "The Ezza Army commander", "speaker_affiliation": None},
+            {
+                "text": "Reinforcements are now being sent",
+                "speaker": source,
+                "speaker_affiliation": "Syrian army",
+            },
+            {
+                "text": "There are fierce battles between the two sides.",
+                "speaker": source,
+                "speaker_affiliation": "Syrian army",
+            },
+            {
+                "text": "The battle \u2013 praise God \u2013 has been prepared for a long time and all "
+                "capacities have been prepared for it so that we can wage a long battle",
+                "speaker": fsa,
+                "speaker_affiliation": "Ezza Army",
+            },
+            {
+                "text": "in a number of other areas",
+                "speaker": "The Ezza Army commander",
+                "speaker_affiliation": None,
+            },
         ],
     }
     assert accepts(lark, compact(doc))

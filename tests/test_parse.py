@@ -69,7 +69,9 @@ def test_duplicate_locations_are_merged() -> None:
 
 
 def test_alias_equal_to_name_is_dropped() -> None:
-    out = run(doc(belligerents=[bel("Syrian army", ["Syrian Army", "the army"])], locations=[loc("Hama", ["hama"])]))
+    out = run(
+        doc(belligerents=[bel("Syrian army", ["Syrian Army", "the army"])], locations=[loc("Hama", ["hama"])])
+    )
     assert out.belligerents[0].aliases == ["the army"]
     assert out.locations[0].aliases == []
 
@@ -91,7 +93,10 @@ def test_duplicate_reinforcements_and_quotes() -> None:
             quotes=[quote("We will win"), quote("we will  win", speaker="someone"), quote("We hold")],
         )
     )
-    assert [(r.destination, r.status) for r in out.reinforcements] == [("Hama", "under_way"), (None, "under_way")]
+    assert [(r.destination, r.status) for r in out.reinforcements] == [
+        ("Hama", "under_way"),
+        (None, "under_way"),
+    ]
     assert [q.text for q in out.quotes] == ["We will win", "We hold"]
     assert out.quotes[0].speaker == "a source"
 
@@ -127,7 +132,10 @@ def test_partial_words_dropped_with_article() -> None:
     )
     out = run(d, ARTICLE)
     assert [(b.name, b.aliases) for b in out.belligerents] == [("Jaish al-Izza", ["Rebels"]), ("army", [])]
-    assert [(x.name, x.aliases, x.within) for x in out.locations] == [("Jobar", [], None), ("Damascus", [], None)]
+    assert [(x.name, x.aliases, x.within) for x in out.locations] == [
+        ("Jobar", [], None),
+        ("Damascus", [], None),
+    ]
     assert [(r.forces, r.destination, r.origin) for r in out.reinforcements] == [
         ("tanks", "Jobar", None),
         ("tanks", None, None),
@@ -144,7 +152,9 @@ def test_partial_words_kept_without_article() -> None:
 
 def test_whole_words_with_punctuation_are_kept() -> None:
     article = "U.S.-backed forces advanced on al-Bab."
-    out = run(doc(belligerents=[bel("U.S.-backed forces", ["U.S."])], locations=[loc("al-Bab", ["Bab"])]), article)
+    out = run(
+        doc(belligerents=[bel("U.S.-backed forces", ["U.S."])], locations=[loc("al-Bab", ["Bab"])]), article
+    )
     assert out.belligerents[0].aliases == ["U.S."]
     assert out.locations[0].aliases == ["Bab"]
 
@@ -177,10 +187,6 @@ def test_schema_violation_raises(d: dict[str, Any]) -> None:
         run(d)
 
 
-@pytest.mark.xfail(
-    reason="BUG: clean() fills in missing list fields with [], so output without them passes as valid",
-    strict=True,
-)
 @pytest.mark.parametrize("missing", ["belligerents", "quotes"])
 def test_missing_list_field_raises(missing: str) -> None:
     d = doc()
@@ -193,10 +199,6 @@ def test_parse_error_is_value_error() -> None:
     assert issubclass(ParseError, ValueError)
 
 
-@pytest.mark.xfail(
-    reason="BUG: merging duplicate items can exceed MAX_ALIASES; parse() then fails instead of cleaning",
-    strict=True,
-)
 def test_merged_aliases_stay_within_bounds() -> None:
     # each item alone is grammar-valid (at most MAX_ALIASES aliases); merged they are not
     a = [f"alias a{i}" for i in range(MAX_ALIASES)]

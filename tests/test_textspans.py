@@ -43,7 +43,7 @@ def test_straight_quotes() -> None:
     [
         ("\u00abNous tiendrons,\u00bb dit-il.", ["Nous tiendrons,"]),
         ("Er sagte: \u201eWir halten die Stadt.\u201c Dann ging er.", ["Wir halten die Stadt."]),
-        ("\u201cOpened curly, closed straight\" he said.", ["Opened curly, closed straight"]),
+        ('\u201cOpened curly, closed straight" he said.', ["Opened curly, closed straight"]),
         ('"Opened straight, closed curly\u201d he said.', ["Opened straight, closed curly"]),
     ],
 )
@@ -209,14 +209,14 @@ def test_locate_near() -> None:
     article = "Ahmed spoke. Then Ahmed left. Later Ahmed returned."
     assert occurrences(article, "Ahmed") == [0, 18, 36]
     assert locate(article, "Ahmed") == (0, 5)
-    assert locate(article, "Ahmed", near=21) == (18, 23)
-    assert locate(article, "Ahmed", near=len(article)) == (36, 41)
-    assert locate(article, "Ahmed", near=27) == (18, 23)  # a tie goes to the earlier occurrence
+    assert locate(article, "Ahmed", near=(21, 21)) == (18, 23)
+    assert locate(article, "Ahmed", near=(len(article), len(article))) == (36, 41)
+    assert locate(article, "Ahmed", near=(27, 27)) == (18, 23)  # a tie goes to the earlier occurrence
 
 
 def test_locate_near_still_prefers_whole_words() -> None:
     article = "Hama is near. Far away, much further along the text: Hamas"
-    assert locate(article, "Hama", near=len(article)) == (0, 4)
+    assert locate(article, "Hama", near=(len(article), len(article))) == (0, 4)
 
 
 def test_locate_prefer_ranges() -> None:
