@@ -65,7 +65,11 @@ def _pydantic_problems(data: Any) -> list[Problem]:
 
 
 def _norm(s: str) -> str:
-    return " ".join(s.casefold().split())
+    """Casefold, collapse whitespace, drop a leading article ("the army" ~ "army")."""
+    words = s.casefold().split()
+    if len(words) > 1 and words[0] in {"the", "a", "an"}:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _verbatim_strings(data: dict[str, Any]):

@@ -275,3 +275,20 @@ def test_without_article_schema_is_still_checked() -> None:
 
 def test_problem_str() -> None:
     assert str(Problem("$.a[0]", "bad")) == "error: $.a[0]: bad"
+
+
+def test_affiliation_matches_alias_without_leading_article() -> None:
+    from summarizer import validate as run_validate
+
+    article = 'The FSA fought. "We will win the war," a commander said.'
+    doc = {
+        "summary": "Fighting.",
+        "belligerents": [{"name": "The FSA", "aliases": [], "side": "rebels", "role": "combatant"}],
+        "locations": [],
+        "reinforcements": [],
+        "quotes": [{"text": "We will win the war,", "speaker": "a commander", "speaker_affiliation": "FSA"}],
+    }
+    assert run_validate(doc, article) == []
+    doc["quotes"][0]["speaker_affiliation"] = "Red Cross"
+    problems = run_validate(doc, article)
+    assert [(p.path, p.severity) for p in problems] == [("$.quotes[0].speaker_affiliation", "warning")]
