@@ -215,9 +215,10 @@ def test_sender_may_be_an_alias_in_other_case() -> None:
     doc = good()
     doc["reinforcements"][0]["sender"] = "Syrian army"
     assert validate(doc, ARTICLE) == []
+    # a leading article is ignored, as in the guide's normalisation: "The army" names alias "army"
     doc["belligerents"][0]["aliases"] = ["army"]
     doc["reinforcements"][0]["sender"] = "The army"
-    assert [p.path for p in validate(doc, ARTICLE)] == ["$.reinforcements[0].sender"]
+    assert validate(doc, ARTICLE) == []
 
 
 def test_reinforcements_without_belligerents() -> None:
