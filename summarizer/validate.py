@@ -65,8 +65,13 @@ def _pydantic_problems(data: Any) -> list[Problem]:
 
 
 def _norm(s: str) -> str:
-    """Casefold, collapse whitespace, drop a leading article ("the army" ~ "army")."""
-    words = s.casefold().split()
+    """Casefold and collapse whitespace (duplicates: "the army" and "army" are distinct mentions)."""
+    return " ".join(s.casefold().split())
+
+
+def _loose(s: str) -> str:
+    """``_norm`` without a leading article, for naming a listed actor ("The army" names "army")."""
+    words = _norm(s).split()
     if len(words) > 1 and words[0] in {"the", "a", "an"}:
         words = words[1:]
     return " ".join(words)
@@ -151,11 +156,11 @@ def _consistency_problems(data: dict[str, Any]) -> list[Problem]:
             seen_items.setdefault(k, i)
     mentions = set()
     for b in data.get("belligerents", []):
-        mentions.add(_norm(b["name"]))
-        mentions.update(_norm(a) for a in b.get("aliases", []))
+        mentions.add(_loose(b["name"]))
+        mentions.update(_loose(a) for a in b.get("aliases", []))
     if mentions:
         for i, r in enumerate(data.get("reinforcements", [])):
-            if _norm(r["sender"]) not in mentions:
+            if _loose(r["sender"]) not in mentions:
                 problems.append(
                     Problem(
                         f"$.reinforcements[{i}].sender",
@@ -164,7 +169,7 @@ def _consistency_problems(data: dict[str, Any]) -> list[Problem]:
                 )
         for i, q in enumerate(data.get("quotes", [])):
             aff = q.get("speaker_affiliation")
-            if aff and _norm(aff) not in mentions:
+            if aff and _loose(aff) not in mentions:
                 problems.append(
                     Problem(
                         f"$.quotes[{i}].speaker_affiliation",
