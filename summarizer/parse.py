@@ -10,15 +10,12 @@ import json
 from typing import Any
 
 from summarizer.schema import MAX_ALIASES, ConflictSummary
+from summarizer.textspans import fold as _norm
 from summarizer.textspans import has_whole_word
 
 
 class ParseError(ValueError):
     """The model's text is not the JSON the schema describes."""
-
-
-def _norm(s: str) -> str:
-    return " ".join(s.casefold().split())
 
 
 def _dedupe_entities(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

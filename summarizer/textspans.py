@@ -34,6 +34,11 @@ class Passage:
     text: str
 
 
+def fold(s: str) -> str:
+    """Casefold and collapse whitespace: the key for "same mention" ("the army" and "army" differ)."""
+    return " ".join(s.casefold().split())
+
+
 def paragraphs(article: str) -> list[tuple[int, int]]:
     """(start, end) of each non-empty paragraph; paragraphs are separated by blank lines or newlines."""
     out = []

@@ -18,6 +18,7 @@ import jsonschema
 from pydantic import ValidationError
 
 from summarizer.schema import ConflictSummary, load_schema
+from summarizer.textspans import fold as _norm
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,6 @@ def _pydantic_problems(data: Any) -> list[Problem]:
     except ValidationError as exc:
         return [Problem(_path(e["loc"]), e["msg"]) for e in exc.errors()]
     return []
-
-
-def _norm(s: str) -> str:
-    """Casefold and collapse whitespace (duplicates: "the army" and "army" are distinct mentions)."""
-    return " ".join(s.casefold().split())
 
 
 def _loose(s: str) -> str:

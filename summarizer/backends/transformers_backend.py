@@ -123,28 +123,25 @@ class TransformersBackend:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def _encode(self, messages: list[dict[str, str]]) -> list[int]:
-        enc = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+    def _encode(self, messages: list[dict[str, str]], generation_prompt: bool = True) -> list[int]:
+        enc = self.tokenizer.apply_chat_template(
+            messages, add_generation_prompt=generation_prompt, tokenize=True
+        )
         if isinstance(enc, dict) or hasattr(enc, "keys"):
             enc = enc["input_ids"]
         return list(enc)
 
     def _forward(self, ids: list[int], cache) -> tuple[torch.Tensor, object]:
         inp = torch.tensor([ids], dtype=torch.long)
-        out = self.model(input_ids=inp, past_key_values=cache, use_cache=True)
-        return out.logits[0, -1].float(), out.past_key_values
+        out = self.model(input_ids=inp, cache=cache, use_cache=True)
+        return out.logits[0, -1].float(), out.cache
 
     def _prefill(
         self, messages: list[dict[str, str]], ids: list[int]
     ) -> tuple[torch.Tensor, object, int, int]:
         """Prefill the prompt, reusing the KV cache of the shared prefix (all messages but the last)."""
         passes = 0
-        prefix: list[int] = []
-        if len(messages) > 1:
-            enc = self.tokenizer.apply_chat_template(
-                messages[:-1], add_generation_prompt=False, tokenize=True
-            )
-            prefix = list(enc["input_ids"] if hasattr(enc, "keys") else enc)
+        prefix = self._encode(messages[:-1], generation_prompt=False) if len(messages) > 1 else []
         common = 0
         for a, b in zip(prefix, ids[:-1], strict=False):
             if a != b:
