@@ -84,6 +84,50 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return schema_main(["--write"] if args.write else ["--check"] if args.check else [])
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from summarizer.evaluation.gold import GoldError
+
+    try:
+        if args.score_only:
+            if len(args.data) < 2:
+                return _fail("--score-only needs PRED GOLD [GOLD ...]", EXIT_USAGE)
+            from summarizer.evaluation.runner import score_only
+
+            scores = score_only(args.data[0], args.data[1:], args.out, check_verbatim=not args.no_verbatim_check)
+        else:
+            from summarizer.evaluation.runner import run_eval
+
+            scores = run_eval(
+                args.data,
+                args.out,
+                model=args.model,
+                limit=args.limit,
+                sample=args.sample,
+                seed=args.seed,
+                max_new_tokens=args.max_new_tokens,
+                progress=not args.no_progress,
+                check_verbatim=not args.no_verbatim_check,
+            )
+    except (GoldError, ValueError, FileNotFoundError) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    from summarizer.evaluation.report import render_markdown
+
+    print(render_markdown(scores).split("## Per article")[0].rstrip())
+    print(f"\nwrote {Path(args.out) / 'scores.json'}, report.md, report.html", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from summarizer.evaluation.compare import compare, format_comparison, load_scores
+
+    try:
+        a, b = load_scores(args.run_a), load_scores(args.run_b)
+    except (FileNotFoundError, ValueError) as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    print(format_comparison(compare(a, b), args.run_a, args.run_b))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="summarizer",
@@ -115,11 +159,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     va = sub.add_parser("validate", help="check an output JSON file against the schema and the article")
     va.add_argument("output", metavar="OUTPUT.json", help="output to check (ours or another tool's), or -")
-    va.add_argument(
-        "--article", metavar="FILE", help="the article, to check that strings and spans are in it"
-    )
+    va.add_argument("--article", metavar="FILE", help="the article, to check that strings and spans are in it")
     va.add_argument("--json", action="store_true", help="print the problems as JSON")
     va.set_defaults(func=cmd_validate)
+
+    ev = sub.add_parser("eval", help="extract every article of gold data, score it and write reports")
+    ev.add_argument(
+        "data",
+        nargs="+",
+        metavar="DATA",
+        help="gold JSONL files or directories (with --score-only: PRED GOLD [GOLD ...])",
+    )
+    ev.add_argument("--out", required=True, metavar="DIR", help="run directory (e.g. runs/NAME/)")
+    ev.add_argument("--model", metavar="M", default=None, help="as for extract")
+    ev.add_argument("--max-new-tokens", type=int, default=768, metavar="N", help="as for extract")
+    ev.add_argument("--limit", type=int, metavar="N", help="only the first N articles (after --sample)")
+    ev.add_argument("--sample", type=int, metavar="N", help="a seeded random sample of N articles")
+    ev.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --sample (default 0)")
+    ev.add_argument(
+        "--score-only",
+        action="store_true",
+        help="re-score saved predictions (PRED GOLD ...) into DIR/scores.json without a model",
+    )
+    ev.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ev.add_argument(
+        "--no-verbatim-check",
+        action="store_true",
+        help="load gold whose strings are not all in the text (e.g. MUC-4's world-knowledge `within`)",
+    )
+    ev.set_defaults(func=cmd_eval)
+
+    co = sub.add_parser("compare", help="per-field deltas between two runs and the articles that changed")
+    co.add_argument("run_a", metavar="RUN_A", help="run directory or scores.json")
+    co.add_argument("run_b", metavar="RUN_B", help="run directory or scores.json")
+    co.set_defaults(func=cmd_compare)
 
     sc = sub.add_parser("schema", help="print the output JSON Schema (or --write / --check the file)")
     sc.add_argument("--write", action="store_true", help=argparse.SUPPRESS)

@@ -84,3 +84,20 @@ def test_cli_budget_closes_json(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert doc["meta"]["tokens"]["sampled"] <= 64
     problems = validate(doc, article.read_text(encoding="utf-8"))
     assert [p for p in problems if p.severity == "error"] == []
+
+
+def test_eval_slice_valid_and_rescored_identically(summarizer: Summarizer, tmp_path: Path) -> None:
+    """`summarizer eval` on a slice of eval/data: validity 1.0, and --score-only gives the same figures."""
+    from summarizer.evaluation.runner import run_eval
+
+    data = ROOT / "eval" / "data" / "dev.jsonl"
+    out = tmp_path / "run"
+    scores = run_eval([data], out, summarizer=summarizer, limit=1, progress=False)
+    assert scores["n_articles"] == 1
+    assert scores["validity_rate"] == 1.0
+    assert scores["verbatim_rate"] == 1.0
+    assert scores["failed"] == 0
+    assert main(["eval", "--score-only", str(out / "predictions.jsonl"), str(data), "--out", str(tmp_path / "re")]) == 0
+    again = json.loads((tmp_path / "re" / "scores.json").read_text(encoding="utf-8"))
+    assert again["fields"] == scores["fields"]
+    assert again["side_grouping"] == scores["side_grouping"]

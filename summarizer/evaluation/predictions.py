@@ -1,0 +1,71 @@
+"""Prediction lines (the guide's "Prediction line format"): read them tolerantly, append them safely.
+
+One JSON object per line: ``{"id", "prediction": <output JSON> | null, "error": {...}?, "meta": {...}}``.
+Every line is flushed and fsynced as soon as it is written, so a run that dies loses at most the
+article in flight; a half-written last line is detected on resume and cut off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def read_predictions(path: str | Path, *, repair: bool = False) -> dict[str, dict[str, Any]]:
+    """Read a predictions file into ``{id: line}`` (the last line for an id wins).
+
+    A last line that is not complete JSON (a run killed mid-write) is ignored; with ``repair=True``
+    it is also cut off the file so that appending can resume cleanly. A malformed line elsewhere
+    raises ``ValueError`` naming the line.
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}
+    data = path.read_bytes()
+    out: dict[str, dict[str, Any]] = {}
+    offset = 0
+    lines = data.split(b"\n")
+    for n, raw in enumerate(lines, start=1):
+        is_last = n == len(lines)
+        if not raw.strip():
+            offset += len(raw) + 1
+            continue
+        try:
+            rec = json.loads(raw.decode("utf-8"))
+            if not isinstance(rec, dict) or "id" not in rec:
+                raise ValueError("not a prediction line")
+        except (ValueError, UnicodeDecodeError) as exc:
+            if is_last:  # the final segment has no newline: a write cut short
+                if repair:
+                    with open(path, "r+b") as fh:
+                        fh.truncate(offset)
+                break
+            raise ValueError(f"{path}:{n}: malformed prediction line ({exc})") from None
+        out[str(rec["id"])] = rec
+        offset += len(raw) + 1
+    return out
+
+
+class PredictionWriter:
+    """Append prediction lines, each flushed and fsynced."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh: TextIO = open(self.path, "a", encoding="utf-8")
+
+    def write(self, line: dict[str, Any]) -> None:
+        self._fh.write(json.dumps(line, ensure_ascii=False, sort_keys=False) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> PredictionWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

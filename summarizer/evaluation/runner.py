@@ -1,0 +1,155 @@
+"""Evaluation runs: extract every gold article, write predictions (resumable), score, report."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from summarizer.evaluation.gold import GoldRecord, load_gold
+from summarizer.evaluation.predictions import PredictionWriter, read_predictions
+from summarizer.evaluation.report import write_reports
+from summarizer.evaluation.scoring import score
+
+PREDICTIONS = "predictions.jsonl"
+SCORES = "scores.json"
+
+
+def select(
+    records: list[GoldRecord], *, limit: int | None = None, sample: int | None = None, seed: int = 0
+) -> list[GoldRecord]:
+    """A seeded sample (kept in file order), then the first ``limit`` records."""
+    if sample is not None and sample < len(records):
+        keep = set(random.Random(seed).sample(range(len(records)), sample))
+        records = [r for i, r in enumerate(records) if i in keep]
+    if limit is not None:
+        records = records[:limit]
+    return records
+
+
+def _commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def run_meta(model: str | None = None, prompt_version: str | None = None) -> dict[str, Any]:
+    """Metadata recorded in every scores.json."""
+    from summarizer.schema import SCHEMA_VERSION
+
+    return {
+        "model": model,
+        "prompt_version": prompt_version,
+        "schema_version": SCHEMA_VERSION,
+        "commit": _commit(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+    }
+
+
+def _meta_from(preds: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Model and prompt version as recorded in the predictions (the first that has them)."""
+    for line in preds.values():
+        m = line.get("meta") or {}
+        if m.get("model"):
+            return {"model": m.get("model"), "prompt_version": m.get("prompt_version")}
+    return {}
+
+
+def score_run(
+    records: list[GoldRecord], preds: dict[str, dict[str, Any]], out_dir: Path, meta: dict[str, Any]
+) -> dict[str, Any]:
+    """Score predictions against gold, write scores.json, report.md and report.html."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    scores = score(records, preds, run_meta=meta)
+    tmp = out_dir / f".{SCORES}.tmp"
+    tmp.write_text(json.dumps(scores, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, out_dir / SCORES)
+    write_reports(scores, records, preds, out_dir)
+    return scores
+
+
+def score_only(
+    pred_path: str | Path, gold_paths: list[str | Path], out_dir: str | Path, *, check_verbatim: bool = True
+) -> dict[str, Any]:
+    """Re-score saved predictions (ours or another tool's) without loading a model."""
+    records = load_gold(gold_paths, check_verbatim=check_verbatim)
+    preds = read_predictions(pred_path)
+    ids = {r.id for r in records}
+    unknown = sorted(set(preds) - ids)
+    if unknown:
+        raise ValueError(f"{pred_path}: {len(unknown)} prediction id(s) not in the gold data, e.g. {unknown[0]!r}")
+    # score only the articles that were predicted, so that a --limit run re-scores identically
+    records = [r for r in records if r.id in preds]
+    meta = run_meta()
+    meta.update({k: v for k, v in _meta_from(preds).items() if v})
+    return score_run(records, preds, Path(out_dir), meta)
+
+
+def run_eval(
+    data: list[str | Path],
+    out_dir: str | Path,
+    *,
+    model: str | None = None,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    max_new_tokens: int | None = None,
+    summarizer: Any = None,
+    progress: bool = True,
+    check_verbatim: bool = True,
+) -> dict[str, Any]:
+    """Extract every selected gold article (skipping ids already in predictions.jsonl), then score."""
+    records = select(load_gold(data, check_verbatim=check_verbatim), limit=limit, sample=sample, seed=seed)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pred_path = out / PREDICTIONS
+    done = read_predictions(pred_path, repair=True)
+    todo = [r for r in records if r.id not in done]
+    if todo and summarizer is None:
+        from summarizer.core import Summarizer
+
+        kwargs = {} if max_new_tokens is None else {"max_new_tokens": max_new_tokens}
+        summarizer = Summarizer(model, **kwargs)
+    bar = tqdm(todo, desc="eval", unit="article", disable=not progress, dynamic_ncols=True)
+    with PredictionWriter(pred_path) as writer:
+        for rec in bar:
+            bar.set_postfix_str(rec.id[:40])
+            t0 = time.perf_counter()
+            try:
+                result = summarizer.summarize(rec.text)
+                prediction = result.to_dict()
+                line = {"id": rec.id, "prediction": prediction, "meta": prediction.get("meta") or {}}
+            except Exception as exc:  # one bad article never stops the run
+                line = {
+                    "id": rec.id,
+                    "prediction": None,
+                    "error": {"type": type(exc).__name__, "message": str(exc)[:500]},
+                    "meta": {"timings": {"total_s": round(time.perf_counter() - t0, 3)}},
+                }
+            writer.write(line)
+            done[rec.id] = line
+    preds = {r.id: done[r.id] for r in records if r.id in done}
+    meta = run_meta(
+        getattr(summarizer, "model_name", None) if summarizer else None,
+        summarizer.prompts.version if summarizer is not None and hasattr(summarizer, "prompts") else None,
+    )
+    if summarizer is None:
+        meta.update({k: v for k, v in _meta_from(preds).items() if v})
+    return score_run(records, preds, out, meta)
