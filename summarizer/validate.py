@@ -178,6 +178,12 @@ def _consistency_problems(data: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+def schema_problems(output: dict[str, Any]) -> list[Problem]:
+    """Only the schema layers (JSON Schema, then pydantic): what "schema-valid" means."""
+    output = json.loads(json.dumps(output))
+    return _schema_problems(output) or _pydantic_problems(output)
+
+
 def validate(output: str | dict[str, Any], article: str | None = None) -> list[Problem]:
     """Return every problem found in ``output`` (JSON text or a parsed dict); empty means valid.
 

@@ -33,7 +33,8 @@ accuracy and side grouping use matches with required gold only (optional gold is
 punished), and only gold items that carry the attribute. A prediction is failed when its line is missing, carries
 ``error``, or its ``prediction`` is not a dict that passes the schema's pydantic models; a failed article is
 scored as empty output (its scored fields count only FN). ``validity_rate`` is the share of articles whose
-``prediction`` gets no errors from ``summarizer.validate.validate`` (without the article; warnings allowed);
+``prediction`` is schema-valid (``summarizer.validate.schema_problems``: JSON Schema and pydantic; the
+consistency checks of ``validate`` are not part of schema validity);
 ``verbatim_rate`` covers the verbatim strings of the predictions that are not failed. Side grouping pools
 the articles that score belligerents in either mode.
 """
@@ -56,7 +57,7 @@ from scipy.optimize import linear_sum_assignment
 
 from summarizer.evaluation.gold import FIELDS, GoldRecord, is_optional, verbatim_strings
 from summarizer.schema import ConflictSummary
-from summarizer.validate import validate
+from summarizer.validate import schema_problems
 
 FUZZY_MIN = 90.0
 MAX_CONTAINER_WORDS = 8
@@ -392,7 +393,7 @@ def _valid(pred: Any) -> bool:
     if not isinstance(pred, dict):
         return False
     try:
-        return not any(p.severity == "error" for p in validate(pred))
+        return not schema_problems(pred)
     except (TypeError, ValueError):
         return False
 
