@@ -117,6 +117,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_batch(args: argparse.Namespace) -> int:
+    from summarizer.batch import BatchError, run_batch
+
+    try:
+        summary = run_batch(
+            args.inputs,
+            args.output,
+            model=args.model,
+            resume=args.resume,
+            retry_failed=args.retry_failed,
+            progress=not args.no_progress,
+            max_new_tokens=args.max_new_tokens,
+        )
+    except BatchError as exc:
+        return _fail(str(exc), EXIT_USAGE)
+    print(summary.line(), file=sys.stderr)
+    if summary.errors:
+        print("failures by type: " + ", ".join(f"{k} {v}" for k, v in sorted(summary.errors.items())), file=sys.stderr)
+    return 130 if summary.interrupted else EXIT_OK
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from summarizer.evaluation.compare import compare, format_comparison, load_scores
 
@@ -162,6 +183,21 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("--article", metavar="FILE", help="the article, to check that strings and spans are in it")
     va.add_argument("--json", action="store_true", help="print the problems as JSON")
     va.set_defaults(func=cmd_validate)
+
+    ba = sub.add_parser("batch", help="extract many articles into a JSONL file, resumably")
+    ba.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="JSONL files ({id, text} per line), directories of .txt/.md files, or glob patterns",
+    )
+    ba.add_argument("-o", "--output", required=True, metavar="OUT.jsonl", help="prediction lines go here")
+    ba.add_argument("--resume", action="store_true", help="skip ids already in OUT (failed ones too)")
+    ba.add_argument("--retry-failed", action="store_true", help="with --resume: redo the ids that failed")
+    ba.add_argument("--model", metavar="M", default=None, help="as for extract")
+    ba.add_argument("--max-new-tokens", type=int, default=768, metavar="N", help="as for extract")
+    ba.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ba.set_defaults(func=cmd_batch)
 
     ev = sub.add_parser("eval", help="extract every article of gold data, score it and write reports")
     ev.add_argument(

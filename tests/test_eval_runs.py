@@ -11,9 +11,9 @@ import pytest
 
 from summarizer.article import check_article
 from summarizer.cli import main
-from summarizer.evaluation.predictions import PredictionWriter, read_predictions
 from summarizer.evaluation.runner import run_eval, select
 from summarizer.grounding import ground
+from summarizer.predictions import PredictionWriter, read_predictions
 from summarizer.result import Result
 from summarizer.schema import ConflictSummary, Meta
 

@@ -1,7 +1,6 @@
 """Evaluation harness: gold data, the guide's scorer (eval/ANNOTATION.md), runs, reports, comparisons."""
 
 from summarizer.evaluation.gold import FIELDS, GoldError, GoldRecord, is_optional, load_gold
-from summarizer.evaluation.predictions import PredictionWriter, read_predictions
 from summarizer.evaluation.scoring import (
     entity_level,
     normalize,
@@ -11,6 +10,7 @@ from summarizer.evaluation.scoring import (
     speaker_right,
     token_f1,
 )
+from summarizer.predictions import PredictionWriter, read_predictions
 
 __all__ = [
     "FIELDS",

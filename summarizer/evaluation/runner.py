@@ -7,7 +7,6 @@ import os
 import platform
 import random
 import subprocess
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,9 @@ from typing import Any
 from tqdm import tqdm
 
 from summarizer.evaluation.gold import GoldRecord, load_gold
-from summarizer.evaluation.predictions import PredictionWriter, read_predictions
 from summarizer.evaluation.report import write_reports
 from summarizer.evaluation.scoring import score
+from summarizer.predictions import PredictionWriter, predict_line, read_predictions
 
 PREDICTIONS = "predictions.jsonl"
 SCORES = "scores.json"
@@ -131,18 +130,7 @@ def run_eval(
     with PredictionWriter(pred_path) as writer:
         for rec in bar:
             bar.set_postfix_str(rec.id[:40])
-            t0 = time.perf_counter()
-            try:
-                result = summarizer.summarize(rec.text)
-                prediction = result.to_dict()
-                line = {"id": rec.id, "prediction": prediction, "meta": prediction.get("meta") or {}}
-            except Exception as exc:  # one bad article never stops the run
-                line = {
-                    "id": rec.id,
-                    "prediction": None,
-                    "error": {"type": type(exc).__name__, "message": str(exc)[:500]},
-                    "meta": {"timings": {"total_s": round(time.perf_counter() - t0, 3)}},
-                }
+            line = predict_line(summarizer, rec.id, rec.text)
             writer.write(line)
             done[rec.id] = line
     preds = {r.id: done[r.id] for r in records if r.id in done}

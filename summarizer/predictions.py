@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -69,3 +70,22 @@ class PredictionWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def predict_line(summarizer: Any, article_id: str, text: str) -> dict[str, Any]:
+    """Extract one article into a prediction line; any failure becomes an error line, never an exception.
+
+    ``KeyboardInterrupt`` is not caught: the caller decides what an interrupted article means.
+    """
+    t0 = time.perf_counter()
+    try:
+        prediction = summarizer.summarize(text).to_dict()
+        return {"id": article_id, "prediction": prediction, "meta": prediction.get("meta") or {}}
+    except Exception as exc:  # one bad article never stops a run
+        return error_line(article_id, type(exc).__name__, str(exc), time.perf_counter() - t0)
+
+
+def error_line(article_id: str, kind: str, message: str, seconds: float | None = None) -> dict[str, Any]:
+    """A prediction line for an article that failed."""
+    meta = {} if seconds is None else {"timings": {"total_s": round(seconds, 3)}}
+    return {"id": article_id, "prediction": None, "error": {"type": kind, "message": message[:500]}, "meta": meta}
