@@ -454,3 +454,13 @@ def test_split_passage_cuts_at_spaces_without_sentence_end() -> None:
 
 def test_split_passage_hard_cut_without_spaces() -> None:
     assert split_passage("abcdefghij", 4) == ["abcd", "efgh", "ij"]
+
+
+def test_in_json_string() -> None:
+    from summarizer.backends.transformers_backend import in_json_string
+
+    assert in_json_string('{"summary":"Rebels')
+    assert not in_json_string('{"summary":"Rebels"')
+    assert in_json_string('{"a":"say \\"hi')  # an escaped quote does not close
+    assert not in_json_string('{"a":"ends with a backslash \\\\"')
+    assert not in_json_string('{"a":[')

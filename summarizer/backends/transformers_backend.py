@@ -26,7 +26,20 @@ from summarizer.backends.base import GenerationError, GenerationResult
 # Tokens kept in reserve to close the JSON when the budget runs low. The budget counts the tokens the
 # model chooses; tokens the grammar forces (keys, quote texts) cost no model step and do not count.
 CLOSE_RESERVE = 48
-_CLOSERS = set('"]}')
+_BRACKETS = set("]}")
+
+
+def in_json_string(text: str) -> bool:
+    """True when ``text`` (a JSON prefix) ends inside a string."""
+    inside = escaped = False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = inside
+        elif ch == '"':
+            inside = not inside
+    return inside
 
 
 def _log(msg: str) -> None:
@@ -109,16 +122,22 @@ class TransformersBackend:
         self._prefix_cache = None
         self.load_seconds = time.perf_counter() - start
 
-    def _find_closers(self) -> list[int]:
-        """Token ids whose text only closes strings/arrays/objects, longest first."""
-        out = []
+    def _find_closers(self) -> dict[str, list[int]]:
+        """Token ids that help close the JSON, longest first, by where they apply:
+        ``in``: a quote that ends the string, then only brackets (``"``, ``"]``, ``"}]``);
+        ``out``: only brackets; ``null``: the literal null."""
+        found: dict[str, list[tuple[int, int]]] = {"in": [], "out": [], "null": []}
         for tid in range(self.vocab):
             if self.ll_tokenizer.is_special_token(tid):
                 continue
             s = self.ll_tokenizer.decode_str([tid])
-            if s and set(s) <= _CLOSERS:
-                out.append((-len(s), tid))
-        return [tid for _, tid in sorted(out)]
+            if s.startswith('"') and set(s[1:]) <= _BRACKETS:
+                found["in"].append((-len(s), tid))
+            elif s and set(s) <= _BRACKETS:
+                found["out"].append((-len(s), tid))
+            elif s.strip() == "null":
+                found["null"].append((-len(s), tid))
+        return {k: [tid for _, tid in sorted(v)] for k, v in found.items()}
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -202,7 +221,7 @@ class TransformersBackend:
             sampled = None
             if remaining <= CLOSE_RESERVE:
                 closed_early = True
-                sampled = self._closing_choice(allowed)
+                sampled = self._closing_choice(allowed, out)
             if sampled is None:
                 sampled = int(torch.argmax(scores))
             if sampled in self.eos_ids:
@@ -216,7 +235,8 @@ class TransformersBackend:
             if matcher.is_stopped():
                 break
         if not matcher.is_accepting():
-            raise GenerationError(f"no complete answer within {hard_limit} tokens")
+            tail = self.tokenizer.decode(out[-60:], skip_special_tokens=True)
+            raise GenerationError(f"no complete answer within {hard_limit} model-chosen tokens (ended with {tail!r})")
         # drop a trailing EOS the grammar may have forced
         while out and out[-1] in self.eos_ids:
             out.pop()
@@ -238,9 +258,15 @@ class TransformersBackend:
             },
         )
 
-    def _closing_choice(self, allowed: torch.Tensor) -> int | None:
-        """When the budget runs low: the longest allowed token that only closes, if any."""
-        for tid in self._closer_ids:
-            if allowed[tid]:
-                return tid
+    def _closing_choice(self, allowed: torch.Tensor, out: list[int]) -> int | None:
+        """When the budget runs low: the longest allowed token that closes what is open.
+
+        Inside a string that is a closing quote (a bracket there would only be more string); outside
+        one it is a bracket, else ``null``. None lets the model choose (e.g. a string's first characters).
+        """
+        inside = in_json_string(self.tokenizer.decode(out, skip_special_tokens=True))
+        for kind in ("in",) if inside else ("out", "null"):
+            for tid in self._closer_ids[kind]:
+                if allowed[tid]:
+                    return tid
         return None
