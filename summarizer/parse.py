@@ -73,9 +73,7 @@ def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
         kept = []
         for r in data["reinforcements"]:
             if ok(r["sender"]) and ok(r["forces"]):
-                kept.append(
-                    dict(r, **{k: r.get(k) if ok(r.get(k)) else None for k in ("destination", "origin")})
-                )
+                kept.append(dict(r, **{k: r.get(k) if ok(r.get(k)) else None for k in ("destination", "origin")}))
         data["reinforcements"] = kept
     return data
 

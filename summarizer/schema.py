@@ -39,9 +39,7 @@ MAX_FORCES = 80
 MAX_SUMMARY = 240
 
 Role = Literal["combatant", "supporter"]
-LocationType = Literal[
-    "country", "region", "province", "city", "town", "village", "district", "site", "other"
-]
+LocationType = Literal["country", "region", "province", "city", "town", "village", "district", "site", "other"]
 Status = Literal["planned", "under_way", "arrived"]
 
 _VERB = {"x-verbatim": True}
@@ -102,7 +100,9 @@ class Location(_Strict):
     aliases: list[VerbatimName] = Field(max_length=MAX_ALIASES, description="other mentions, verbatim")
     type: LocationType
     within: str | None = Field(
-        min_length=1, max_length=MAX_NAME, description="containing place, verbatim, or null",
+        min_length=1,
+        max_length=MAX_NAME,
+        description="containing place, verbatim, or null",
         json_schema_extra=_VERB,
     )
     spans: LocationSpans | None = None

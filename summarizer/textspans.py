@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 # Opening mark -> closing marks accepted for it.
 _PAIRS = {
-    "\u201c": "\u201d\u201c\"",  # “ … ” (some sources close with another “ or a straight ")
+    "\u201c": '\u201d\u201c"',  # “ … ” (some sources close with another “ or a straight ")
     '"': '"\u201d',
     "\u00ab": "\u00bb",  # « … »
     "\u201e": "\u201c\u201d",  # „ … “

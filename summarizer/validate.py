@@ -43,9 +43,7 @@ def _path(parts: Any) -> str:
 def _schema_problems(data: Any) -> list[Problem]:
     validator = jsonschema.Draft202012Validator(load_schema())
     problems = []
-    for err in sorted(
-        validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)
-    ):
+    for err in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
         msg = err.message
         if err.validator == "enum":
             msg = f"{err.instance!r} is not one of the allowed values {err.validator_value}"
@@ -111,9 +109,7 @@ def _grounding_problems(data: dict[str, Any], article: str) -> list[Problem]:
         if span is not None:
             start, end = span
             if article[start:end] != s:
-                problems.append(
-                    Problem(path, f"span [{start}, {end}] points at {article[start:end]!r}, not {s!r}")
-                )
+                problems.append(Problem(path, f"span [{start}, {end}] points at {article[start:end]!r}, not {s!r}"))
     return problems
 
 
@@ -132,9 +128,7 @@ def _consistency_problems(data: dict[str, Any]) -> list[Problem]:
             for j, a in enumerate(item.get("aliases", [])):
                 if _norm(a) in names:
                     problems.append(
-                        Problem(
-                            f"$.{field}[{i}].aliases[{j}]", f"alias {a!r} repeats the name or another alias"
-                        )
+                        Problem(f"$.{field}[{i}].aliases[{j}]", f"alias {a!r} repeats the name or another alias")
                     )
                 names.add(_norm(a))
     for field, key in (("reinforcements", None), ("quotes", "text")):
@@ -143,9 +137,7 @@ def _consistency_problems(data: dict[str, Any]) -> list[Problem]:
             k = (
                 _norm(item[key])
                 if key
-                else json.dumps(
-                    {x: item.get(x) for x in ("sender", "forces", "destination", "origin", "status")}
-                )
+                else json.dumps({x: item.get(x) for x in ("sender", "forces", "destination", "origin", "status")})
             )
             if k in seen_items:
                 problems.append(Problem(f"$.{field}[{i}]", f"duplicate of $.{field}[{seen_items[k]}]"))

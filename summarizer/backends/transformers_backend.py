@@ -143,9 +143,7 @@ class TransformersBackend:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def _encode(self, messages: list[dict[str, str]], generation_prompt: bool = True) -> list[int]:
-        enc = self.tokenizer.apply_chat_template(
-            messages, add_generation_prompt=generation_prompt, tokenize=True
-        )
+        enc = self.tokenizer.apply_chat_template(messages, add_generation_prompt=generation_prompt, tokenize=True)
         if isinstance(enc, dict) or hasattr(enc, "keys"):
             enc = enc["input_ids"]
         return list(enc)
@@ -155,9 +153,7 @@ class TransformersBackend:
         out = self.model(input_ids=inp, cache=cache, use_cache=True)
         return out.logits[0, -1].float(), out.cache
 
-    def _prefill(
-        self, messages: list[dict[str, str]], ids: list[int]
-    ) -> tuple[torch.Tensor, object, int, int]:
+    def _prefill(self, messages: list[dict[str, str]], ids: list[int]) -> tuple[torch.Tensor, object, int, int]:
         """Prefill the prompt, reusing the KV cache of the shared prefix (all messages but the last)."""
         passes = 0
         prefix = self._encode(messages[:-1], generation_prompt=False) if len(messages) > 1 else []

@@ -109,9 +109,9 @@ def run_eval(
     limit: int | None = None,
     sample: int | None = None,
     seed: int = 0,
-    max_new_tokens: int | None = None,
     summarizer: Any = None,
     progress: bool = True,
+    options: dict | None = None,
     check_verbatim: bool = True,
 ) -> dict[str, Any]:
     """Extract every selected gold article (skipping ids already in predictions.jsonl), then score."""
@@ -124,8 +124,7 @@ def run_eval(
     if todo and summarizer is None:
         from summarizer.core import Summarizer
 
-        kwargs = {} if max_new_tokens is None else {"max_new_tokens": max_new_tokens}
-        summarizer = Summarizer(model, **kwargs)
+        summarizer = Summarizer(model, **(options or {}))
     bar = tqdm(todo, desc="eval", unit="article", disable=not progress, dynamic_ncols=True)
     with PredictionWriter(pred_path) as writer:
         for rec in bar:
