@@ -19,8 +19,9 @@ def words(s: str) -> int:
     return len(s.split())
 
 
-paragraph = st.lists(st.sampled_from(["Rebels", "attacked", "the", "town.", "Troops", "said", "calm."]),
-                     min_size=1, max_size=40).map(" ".join)
+paragraph = st.lists(
+    st.sampled_from(["Rebels", "attacked", "the", "town.", "Troops", "said", "calm."]), min_size=1, max_size=40
+).map(" ".join)
 
 
 @settings(max_examples=150, deadline=None)
@@ -68,10 +69,14 @@ def bel(name: str, *aliases: str, side: str = "a") -> dict:
 
 
 def test_merge_is_alias_aware_and_bounded() -> None:
-    a = _summary(belligerents=[bel("Syrian army", "the army")],
-                 quotes=[{"text": f"q{i} words here", "speaker": "x", "speaker_affiliation": None} for i in range(8)])
-    b = _summary(belligerents=[bel("the army", "government forces"), bel("Rebel Front")],
-                 quotes=[{"text": f"q{i} words here", "speaker": "x", "speaker_affiliation": None} for i in range(4, 14)])
+    a = _summary(
+        belligerents=[bel("Syrian army", "the army")],
+        quotes=[{"text": f"q{i} words here", "speaker": "x", "speaker_affiliation": None} for i in range(8)],
+    )
+    b = _summary(
+        belligerents=[bel("the army", "government forces"), bel("Rebel Front")],
+        quotes=[{"text": f"q{i} words here", "speaker": "x", "speaker_affiliation": None} for i in range(4, 14)],
+    )
     m = merge([a, b])
     assert [x.name for x in m.belligerents] == ["Syrian army", "Rebel Front"]
     assert m.belligerents[0].aliases == ["the army", "government forces"]
@@ -99,8 +104,10 @@ class TinyBackend:
 
 
 def test_long_article_is_chunked_and_spans_point_into_the_whole_text() -> None:
-    paras = [f"Fighting continued near the river today and {name} said nothing more." for name in
-             ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot")] * 3
+    paras = [
+        f"Fighting continued near the river today and {name} said nothing more."
+        for name in ("Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot")
+    ] * 3
     text = "\n\n".join(paras)
     backend = TinyBackend()
     s = Summarizer(backend=backend, input_budget=200)
