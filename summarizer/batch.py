@@ -1,6 +1,6 @@
 """Batch runs that never lose work: many articles in, one prediction line per article out.
 
-Inputs: JSONL files (``{"id", "text", ...}`` per line), directories of ``.txt``/``.md`` files, or glob
+Inputs: JSONL files (``{"id", "text", ...}`` per line), directories of ``.txt``/``.md``/``.html`` files, or glob
 patterns, read lazily (memory does not grow with the input). Each result is appended and fsynced as
 one line in the guide's prediction line format before the next article starts. Per-article problems
 (unreadable file, bytes that are not UTF-8, empty text, a malformed JSONL line, a repeated id, a model
@@ -21,9 +21,10 @@ from typing import Any
 from tqdm import tqdm
 
 from summarizer.article import ArticleError, check_article, decode_article
+from summarizer.htmltext import html_to_text
 from summarizer.predictions import PredictionWriter, error_line, predict_line, read_predictions
 
-TEXT_SUFFIXES = {".txt", ".md"}
+TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 
 
 class BatchError(ValueError):
@@ -37,6 +38,7 @@ class Item:
     id: str
     text: str | None = None
     error: tuple[str, str] | None = None
+    converted: bool = False  # text extracted from HTML: the output line carries it
 
 
 @dataclass
@@ -108,7 +110,12 @@ def _jsonl_items(path: Path) -> Iterator[Item]:
 
 def _file_item(path: Path) -> Item:
     try:
-        return Item(str(path), text=decode_article(path.read_bytes(), str(path)))
+        text = decode_article(path.read_bytes(), str(path))
+        if path.suffix.lower() in {".html", ".htm"}:
+            return Item(
+                str(path), text=check_article(html_to_text(text), f"{path} (after HTML to text)"), converted=True
+            )
+        return Item(str(path), text=text)
     except ArticleError as exc:
         return Item(str(path), error=("BadArticle", str(exc)))
     except OSError as exc:
@@ -188,6 +195,8 @@ def run_batch(
                         summarizer = Summarizer(model, **(options or {}))
                     bar.set_postfix_str(item.id[-40:])
                     line = predict_line(summarizer, item.id, item.text or "")
+                    if item.converted:
+                        line["text"] = item.text
                 writer.write(line)
                 if line["prediction"] is None:
                     summary.failed += 1

@@ -142,3 +142,32 @@ def test_deterministic_bytes_apart_from_timings(inputs: Path, tmp_path: Path) ->
 def test_cli_batch_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["batch", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "o.jsonl")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_html_pages_become_story_text(tmp_path: Path) -> None:
+    from summarizer.htmltext import html_to_text
+
+    page = """<html><head><title>x</title><script>alert(1)</script><style>p{}</style></head><body>
+    <nav><a href="/">Home</a> <a href="/world">World</a></nav>
+    <article><h1>Troops sent to Arvel</h1>
+    <figure><img src="a.jpg"><figcaption>Soldiers near Oskor, in a file photo.</figcaption></figure>
+    <p>The army sent <b>two battalions</b> to Arvel,
+       officials said.</p>
+    <p>&ldquo;We hold the bridge,&rdquo; a commander said.</p></article>
+    <footer>Subscribe now</footer></body></html>"""
+    text = html_to_text(page)
+    assert text == (
+        "Troops sent to Arvel\n\nThe army sent two battalions to Arvel, officials said."
+        "\n\n\u201cWe hold the bridge,\u201d a commander said."
+    )
+    d = tmp_path / "pages"
+    d.mkdir()
+    (d / "story.html").write_text(page, encoding="utf-8")
+    (d / "empty.html").write_text("<html><body><nav>menu</nav></body></html>", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    run_batch([str(d)], out, Echo(), progress=False)
+    got = {Path(x["id"]).name: x for x in lines(out)}
+    assert got["story.html"]["text"] == text
+    assert got["story.html"]["prediction"]["summary"] == text[:20]
+    assert got["empty.html"]["error"]["type"] == "BadArticle"
+    assert "after HTML to text" in got["empty.html"]["error"]["message"]
