@@ -11,6 +11,7 @@ Uniqueness is left to the parser (llguidance's JSON support has no ``uniqueItems
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from summarizer.textspans import quoted_passages
@@ -37,6 +38,14 @@ def split_passage(passage: str, max_len: int) -> list[str]:
     return out
 
 
+def parser_limits() -> Any:
+    """llguidance limits for these grammars: the mention terminals (article substrings intersected
+    with shape patterns) need more lexer fuel than llguidance's defaults allow."""
+    import llguidance
+
+    return llguidance.LLParserLimits(initial_lexer_fuel=50_000_000, step_lexer_fuel=5_000_000)
+
+
 class GrammarError(ValueError):
     """The schema uses a construct this compiler does not support."""
 
@@ -44,6 +53,30 @@ class GrammarError(ValueError):
 def json_chunks(text: str) -> list[str]:
     """The JSON-escaped form of ``text``, one escaped character per chunk."""
     return [json.dumps(ch, ensure_ascii=False)[1:-1] for ch in text]
+
+
+def json_word_chunks(text: str) -> list[str]:
+    """The JSON-escaped form of ``text``, one word, whitespace run or other character per chunk, so
+    that a substring made of whole chunks starts and ends at word boundaries (no "Tah" for "Tahrir")
+    and never cuts an escape in half. The model may still split a chunk across several tokens."""
+    return [json.dumps(piece, ensure_ascii=False)[1:-1] for piece in re.findall(r"\w+|\s+|[^\w\s]", text)]
+
+
+# What a mention must look like, by the schema's ``x-mention`` (on top of standing in the article):
+# a place has a capital letter (places are named); an actor has a capital letter or a word for an
+# armed body ("the army", "insurgents"). This keeps out substrings such as "east of the capital".
+_CAPITAL = r"/.*\p{Lu}.*/"
+_ARMED_WORDS = (
+    "army|armies|forces|force|troops|soldiers|military|militia|militias|militiamen|rebels|rebel|insurgents|"
+    "fighters|guerrillas|guerrilla|jihadists|militants|police|policemen|guards|guard|brigades|brigade|"
+    "battalions|battalion|regiments|regiment|division|units|unit|gunmen|separatists|coalition|alliance|"
+    "government|junta|navy|paramilitaries|paramilitary|commandos|marines|mercenaries|factions|faction|"
+    "groups|group|movement|front|command|opposition|gangs|gang|cartel|cartels"
+)
+MENTION_REGEX = {
+    "place": _CAPITAL,
+    "actor": f"({_CAPITAL} | /(.*[^\\p{{L}}])?({_ARMED_WORDS})([^\\p{{L}}].*)?/)",
+}
 
 
 def _lit(s: str) -> str:
@@ -107,19 +140,25 @@ class _Compiler:
         self.rules[rule] = '"[" ' + ' "," '.join(items) + ' "]"'
         return rule
 
-    def verbatim(self, max_len: int) -> str:
+    def verbatim(self, max_len: int, mention: str | None = None) -> str:
         self.rules.setdefault(
             "ARTICLE_SUB",
-            "%regex " + json.dumps({"substring_chunks": json_chunks(self.article)}, ensure_ascii=False),
+            "%regex " + json.dumps({"substring_chunks": json_word_chunks(self.article)}, ensure_ascii=False),
         )
-        name = self._terminal(f"VERB_{max_len}", f"ARTICLE_SUB & /.{{{MIN_VERBATIM},{max_len}}}/")
+        body = f"ARTICLE_SUB & /[^ ](.*[^ ])?/ & /.{{{MIN_VERBATIM},{max_len}}}/"
+        if mention is not None:
+            if mention not in MENTION_REGEX:
+                raise GrammarError(f"unknown x-mention {mention!r}")
+            body += f" & {MENTION_REGEX[mention]}"
+        name = self._terminal(f"VERB_{(mention or 'ANY').upper()}_{max_len}", body)
         return f'"\\"" {name} "\\""'
 
-    def node(self, node: dict[str, Any], verbatim: bool = False) -> str:
+    def node(self, node: dict[str, Any], verbatim: bool = False, mention: str | None = None) -> str:
         node = self._deref(node)
         verbatim = verbatim or bool(node.get("x-verbatim"))
+        mention = mention or node.get("x-mention")
         if "anyOf" in node:
-            alts = [self.node(a, verbatim) for a in node["anyOf"]]
+            alts = [self.node(a, verbatim, mention) for a in node["anyOf"]]
             return "(" + " | ".join(alts) + ")"
         if "enum" in node:
             return "(" + " | ".join(_lit(json.dumps(v, ensure_ascii=False)) for v in node["enum"]) + ")"
@@ -131,7 +170,7 @@ class _Compiler:
         if typ == "string":
             lo, hi = int(node.get("minLength", 0)), int(node.get("maxLength", 200))
             if verbatim:
-                return self.verbatim(hi)
+                return self.verbatim(hi, mention)
             return self._terminal(f"FREE_{lo}_{hi}", f'/"{_FREE_CHAR}{{{lo},{hi}}}"/')
         if typ == "array":
             hi = node.get("maxItems")
@@ -139,7 +178,7 @@ class _Compiler:
                 raise GrammarError("arrays need maxItems so that generation stays bounded")
             if hi == 0:
                 return '"[]"'
-            item = self.node(node["items"], verbatim)
+            item = self.node(node["items"], verbatim, mention)
             rule = self._name("arr")
             self.rules[rule] = f'"[" ({item} ("," {item}){{0,{hi - 1}}})? "]"'
             return rule

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from summarizer.resources import resource_path
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 SCHEMA_ID = f"urn:summarizer:schema:conflict_summary:{SCHEMA_VERSION}"
 SCHEMA_FILE = "conflict_summary.schema.json"
 
@@ -45,15 +45,20 @@ Status = Literal["planned", "under_way", "arrived"]
 _VERB = {"x-verbatim": True}
 
 
-def _verbatim(max_length: int, description: str) -> Any:
-    return Field(min_length=1, max_length=max_length, description=description, json_schema_extra=_VERB)
+def _verbatim(max_length: int, description: str, mention: str | None = None) -> Any:
+    extra = dict(_VERB, **({"x-mention": mention} if mention else {}))
+    return Field(min_length=1, max_length=max_length, description=description, json_schema_extra=extra)
 
 
 Span = Annotated[
     tuple[Annotated[int, Field(ge=0, strict=True)], Annotated[int, Field(ge=0, strict=True)]],
     Field(description="[start, end) code-point offsets into the article"),
 ]
-VerbatimName = Annotated[str, _verbatim(MAX_NAME, "a mention, verbatim from the article")]
+# ``x-mention`` says what a verbatim string names: "actor" (an armed side) or "place". The grammar
+# uses it to keep such strings to plausible mentions; validators may ignore it.
+ActorMention = Annotated[str, _verbatim(MAX_NAME, "a mention of the actor, verbatim", "actor")]
+PlaceMention = Annotated[str, _verbatim(MAX_NAME, "a mention of the place, verbatim", "place")]
+_PLACE = {"x-verbatim": True, "x-mention": "place"}
 
 
 class _Strict(BaseModel):
@@ -86,8 +91,8 @@ class QuoteSpans(_Strict):
 class Belligerent(_Strict):
     """An organised armed actor fighting in, or militarily backing a side of, the reported events."""
 
-    name: str = _verbatim(MAX_NAME, "proper name, verbatim")
-    aliases: list[VerbatimName] = Field(max_length=MAX_ALIASES, description="other mentions, verbatim")
+    name: str = _verbatim(MAX_NAME, "proper name, verbatim", "actor")
+    aliases: list[ActorMention] = Field(max_length=MAX_ALIASES, description="other mentions, verbatim")
     side: str = Field(min_length=1, max_length=MAX_SIDE, description="camp label shared by allies")
     role: Role
     spans: BelligerentSpans | None = None
@@ -96,14 +101,14 @@ class Belligerent(_Strict):
 class Location(_Strict):
     """A named place where the reported military events happen, or the country/region of the conflict."""
 
-    name: str = _verbatim(MAX_NAME, "proper name, verbatim")
-    aliases: list[VerbatimName] = Field(max_length=MAX_ALIASES, description="other mentions, verbatim")
+    name: str = _verbatim(MAX_NAME, "proper name, verbatim", "place")
+    aliases: list[PlaceMention] = Field(max_length=MAX_ALIASES, description="other mentions, verbatim")
     type: LocationType
     within: str | None = Field(
         min_length=1,
         max_length=MAX_NAME,
         description="containing place, verbatim, or null",
-        json_schema_extra=_VERB,
+        json_schema_extra=_PLACE,
     )
     spans: LocationSpans | None = None
 
@@ -111,13 +116,13 @@ class Location(_Strict):
 class Reinforcement(_Strict):
     """Troops, fighters, weapons or equipment a side sends or moves toward an area."""
 
-    sender: str = _verbatim(MAX_NAME, "the belligerent whose side they strengthen, verbatim")
+    sender: str = _verbatim(MAX_NAME, "the belligerent whose side they strengthen, verbatim", "actor")
     forces: str = _verbatim(MAX_FORCES, "what is sent, verbatim")
     destination: str | None = Field(
-        min_length=1, max_length=MAX_NAME, description="place, verbatim, or null", json_schema_extra=_VERB
+        min_length=1, max_length=MAX_NAME, description="place, verbatim, or null", json_schema_extra=_PLACE
     )
     origin: str | None = Field(
-        min_length=1, max_length=MAX_NAME, description="place, verbatim, or null", json_schema_extra=_VERB
+        min_length=1, max_length=MAX_NAME, description="place, verbatim, or null", json_schema_extra=_PLACE
     )
     status: Status
     spans: ReinforcementSpans | None = None

@@ -21,6 +21,7 @@ from summarizer.grammar import (
     GrammarError,
     build_lark,
     json_chunks,
+    parser_limits,
     quote_texts,
     split_passage,
 )
@@ -57,7 +58,7 @@ def test_tokenizer_is_byte_level() -> None:
 
 
 def matcher(lark: str) -> llguidance.LLMatcher:
-    m = llguidance.LLMatcher(LLTOK, llguidance.LLMatcher.grammar_from_lark(lark))
+    m = llguidance.LLMatcher(LLTOK, llguidance.LLMatcher.grammar_from_lark(lark), limits=parser_limits())
     assert not m.is_error(), m.get_error()
     return m
 
@@ -189,7 +190,26 @@ def test_any_substring_of_article_is_allowed(lark: str, path: tuple, value: Any)
 def test_one_letter_name_is_refused(lark: str) -> None:
     assert MIN_VERBATIM == 2
     assert not accepts(lark, compact(mutate(("belligerents", 1, "name"), "R")))
-    assert accepts(lark, compact(mutate(("belligerents", 1, "name"), "Ru")))
+    assert accepts(lark, compact(mutate(("belligerents", 1, "name"), "Russia")))
+
+
+@pytest.mark.parametrize("name", ["Rus", "yrian army", "Syrian army ", " Syrian army"])
+def test_mentions_start_and_end_at_word_boundaries(lark: str, name: str) -> None:
+    assert not accepts(lark, compact(mutate(("belligerents", 1, "name"), name)))
+
+
+@pytest.mark.parametrize(
+    "path, value, ok",
+    [
+        (("belligerents", 1, "name"), "air strikes", False),  # no capital, no word for an armed body
+        (("belligerents", 1, "name"), "army", True),  # an armed body, lower case
+        (("belligerents", 1, "name"), "backed it with air", False),
+        (("locations", 0, "name"), "on Monday", True),  # a capital letter: shape only, not meaning
+        (("locations", 0, "name"), "sent tanks", False),  # places are named
+    ],
+)
+def test_mention_shapes(lark: str, path: tuple, value: str, ok: bool) -> None:
+    assert accepts(lark, compact(mutate(path, value))) is ok
 
 
 @pytest.mark.parametrize(
@@ -296,7 +316,7 @@ def test_article_with_quote_and_newline_is_escaped() -> None:
         )
 
     assert accepts(lark, doc('Jaish "al-Fatah"', []))  # escaped quote inside a name
-    assert accepts(lark, doc("Jaish", ["Idlib.\nThe army", "held\tthe city"]))  # escaped newline / tab
+    assert accepts(lark, doc("Jaish", ["Idlib.\nThe army", "The army said it held\tthe city"]))  # newline, tab
     # the raw (unescaped) characters are not JSON and are refused
     assert not accepts(lark, doc('Jaish "al-Fatah"', []).replace('\\"al', '"al'))
     assert not accepts(lark, doc("Jaish", ["Idlib.\nThe army"]).replace("\\n", "\n"))

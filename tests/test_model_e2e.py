@@ -9,6 +9,7 @@ import pytest
 
 from summarizer import Summarizer, validate
 from summarizer.cli import main
+from summarizer.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +48,7 @@ def test_expected_facts(result) -> None:
 
 def test_meta(result) -> None:
     meta = result.meta
-    assert meta["schema_version"] == "1.0.0"
+    assert meta["schema_version"] == SCHEMA_VERSION
     assert meta["prompt_version"].startswith("single-pass-")
     assert meta["tokens"]["generated"] > 0
     assert meta["timings"]["total_s"] > 0

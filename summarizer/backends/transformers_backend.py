@@ -22,6 +22,7 @@ import torch
 
 from summarizer import model_store
 from summarizer.backends.base import GenerationError, GenerationResult
+from summarizer.grammar import parser_limits
 
 # Tokens kept in reserve to close the JSON when the budget runs low. The budget counts the tokens the
 # model chooses; tokens the grammar forces (keys, quote texts) cost no model step and do not count.
@@ -176,7 +177,9 @@ class TransformersBackend:
     @torch.inference_mode()
     def generate(self, messages: list[dict[str, str]], grammar: str, max_new_tokens: int) -> GenerationResult:
         t0 = time.perf_counter()
-        matcher = llguidance.LLMatcher(self.ll_tokenizer, llguidance.LLMatcher.grammar_from_lark(grammar))
+        matcher = llguidance.LLMatcher(
+            self.ll_tokenizer, llguidance.LLMatcher.grammar_from_lark(grammar), limits=parser_limits()
+        )
         if matcher.is_error():
             raise GenerationError(f"grammar rejected: {matcher.get_error()[:300]}")
         t_grammar = time.perf_counter() - t0
