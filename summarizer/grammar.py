@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from summarizer.textspans import quoted_passages
+from summarizer.textspans import body_ranges, quoted_passages
 
 # Verbatim strings are at least this many characters (no one-letter "names").
 MIN_VERBATIM = 2
@@ -202,9 +202,13 @@ class _Compiler:
 def quote_texts(article: str, max_len: int) -> list[str]:
     """The quote texts the grammar offers: each quoted passage of four words or more (shorter ones
     are scare quotes or optional fragments under the guide), a trailing comma dropped, cut to fit
-    ``max_len``, in article order, without repeats."""
+    ``max_len``, in article order, without repeats. Passages in photo captions, datelines and other
+    boilerplate paragraphs are not offered."""
     out: dict[str, None] = {}
+    body = body_ranges(article)
     for p in quoted_passages(article):
+        if not any(s <= p.start < e for s, e in body):
+            continue
         text = p.text.rstrip(",").rstrip()
         if len(text.split()) < MIN_QUOTE_WORDS:
             continue

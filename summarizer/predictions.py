@@ -46,6 +46,9 @@ def read_predictions(path: str | Path, *, repair: bool = False) -> dict[str, dic
             raise ValueError(f"{path}:{n}: malformed prediction line ({exc})") from None
         out[str(rec["id"])] = rec
         offset += len(raw) + 1
+        if is_last and repair:  # complete, but its newline never made it to disk
+            with open(path, "ab") as fh:
+                fh.write(b"\n")
     return out
 
 

@@ -311,9 +311,7 @@ def test_article_with_quote_and_newline_is_escaped() -> None:
     matcher(lark)
 
     def doc(name: str, aliases: list[str]) -> str:
-        return compact(
-            no_lists(belligerents=[{"name": name, "aliases": aliases, "side": "s", "role": "combatant"}])
-        )
+        return compact(no_lists(belligerents=[{"name": name, "aliases": aliases, "side": "s", "role": "combatant"}]))
 
     assert accepts(lark, doc('Jaish "al-Fatah"', []))  # escaped quote inside a name
     assert accepts(lark, doc("Jaish", ["Idlib.\nThe army", "The army said it held\tthe city"]))  # newline, tab
@@ -484,3 +482,12 @@ def test_in_json_string() -> None:
     assert in_json_string('{"a":"say \\"hi')  # an escaped quote does not close
     assert not in_json_string('{"a":"ends with a backslash \\\\"')
     assert not in_json_string('{"a":[')
+
+
+def test_quotes_in_captions_are_not_offered() -> None:
+    article = (
+        'A still image purports to show fighters near the bridge. "We will hold this line forever" (Photo via Wire)\n\n'
+        'Rebels attacked the bridge. "We will hold this line forever," a commander said.\n\n'
+        '"Nobody can stop our brave fighters now" reads a banner in the caption photo: file photo'
+    )
+    assert quote_texts(article, 400) == ["We will hold this line forever"]
