@@ -18,8 +18,8 @@ from summarizer.textspans import body_ranges, quoted_passages
 
 # Verbatim strings are at least this many characters (no one-letter "names").
 MIN_VERBATIM = 2
-# Quoted passages shorter than this many words are not offered as quotes.
-MIN_QUOTE_WORDS = 4
+# Quoted passages shorter than this many words (single-word scare quotes) are not offered as quotes.
+MIN_QUOTE_WORDS = 2
 
 
 def split_passage(passage: str, max_len: int) -> list[str]:
@@ -200,8 +200,9 @@ class _Compiler:
 
 
 def quote_texts(article: str, max_len: int) -> list[str]:
-    """The quote texts the grammar offers: each quoted passage of four words or more (shorter ones
-    are scare quotes or optional fragments under the guide), a trailing comma dropped, cut to fit
+    """The quote texts the grammar offers: each quoted passage of two words or more (one word in
+    quotation marks is a scare quote; short verbless fragments are optional under the guide, so
+    offering them costs nothing, while short ones with a verb are quotes), a trailing comma dropped, cut to fit
     ``max_len``, in article order, without repeats. Passages in photo captions, datelines and other
     boilerplate paragraphs are not offered."""
     out: dict[str, None] = {}

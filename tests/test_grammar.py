@@ -352,8 +352,10 @@ def test_quote_texts() -> None:
         "\u201cWe will hold the line,\u201d he said. The so-called \u201csafe zone\u201d was shelled.\n"
         '\u201cWe will hold the line,\u201d he repeated. "Civilians are leaving the city now."'
     )
-    assert MIN_QUOTE_WORDS == 4
-    assert quote_texts(article, 400) == ["We will hold the line", "Civilians are leaving the city now."]
+    assert MIN_QUOTE_WORDS == 2
+    # a one-word scare quote is never offered; a two-word one is (the guide makes it optional)
+    assert quote_texts("The so-called \u201czone\u201d was shelled.", 400) == []
+    assert quote_texts(article, 400) == ["We will hold the line", "safe zone", "Civilians are leaving the city now."]
     assert quote_texts("No quotation marks here.", 400) == []
 
 
@@ -491,3 +493,13 @@ def test_quotes_in_captions_are_not_offered() -> None:
         '"Nobody can stop our brave fighters now" reads a banner in the caption photo: file photo'
     )
     assert quote_texts(article, 400) == ["We will hold this line forever"]
+
+
+def test_prompt_examples_obey_their_own_grammar() -> None:
+    """A few-shot answer the grammar would refuse would teach the model something it cannot do."""
+    from summarizer.prompting import load_prompts
+
+    examples = load_prompts().examples
+    assert len(examples) >= 2
+    for ex in examples:
+        assert accepts(build_lark(generation_schema(), ex.article), ex.answer), ex.name
