@@ -145,7 +145,10 @@ class _Compiler:
             "ARTICLE_SUB",
             "%regex " + json.dumps({"substring_chunks": json_word_chunks(self.article)}, ensure_ascii=False),
         )
-        body = f"ARTICLE_SUB & /[^ ](.*[^ ])?/ & /.{{{MIN_VERBATIM},{max_len}}}/"
+        # single spaces between words, none at the ends, no escape (so no line break, tab or quote
+        # mark inside), and a name or place of at most 8 words
+        words = "{0,7}" if mention else "*"
+        body = f"ARTICLE_SUB & /[^ \\\\]+( [^ \\\\]+){words}/ & /.{{{MIN_VERBATIM},{max_len}}}/"
         if mention is not None:
             if mention not in MENTION_REGEX:
                 raise GrammarError(f"unknown x-mention {mention!r}")
