@@ -10,6 +10,7 @@ from pathlib import Path
 
 from summarizer import __version__
 from summarizer.article import ArticleError, read_article
+from summarizer.core import DEFAULT_INPUT_BUDGET
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 
@@ -183,9 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument(
         "--input-budget",
         type=int,
-        default=1500,
+        default=DEFAULT_INPUT_BUDGET,
         metavar="N",
-        help="articles over N tokens are split into overlapping chunks (0: never; default 1500)",
+        help="articles over N tokens are split into overlapping chunks (0: never; default %(default)s)",
     )
     ex.add_argument("--pretty", action="store_true", help="indent the JSON")
     ex.set_defaults(func=cmd_extract)
@@ -211,9 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     ba.add_argument(
         "--input-budget",
         type=int,
-        default=1500,
+        default=DEFAULT_INPUT_BUDGET,
         metavar="N",
-        help="articles over N tokens are split into overlapping chunks (0: never; default 1500)",
+        help="articles over N tokens are split into overlapping chunks (0: never; default %(default)s)",
     )
     ba.add_argument("--no-progress", action="store_true", help="no progress bar")
     ba.set_defaults(func=cmd_batch)
@@ -231,9 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--input-budget",
         type=int,
-        default=1500,
+        default=DEFAULT_INPUT_BUDGET,
         metavar="N",
-        help="articles over N tokens are split into overlapping chunks (0: never; default 1500)",
+        help="articles over N tokens are split into overlapping chunks (0: never; default %(default)s)",
     )
     ev.add_argument("--limit", type=int, metavar="N", help="only the first N articles (after --sample)")
     ev.add_argument("--sample", type=int, metavar="N", help="a seeded random sample of N articles")
