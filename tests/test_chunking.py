@@ -118,3 +118,13 @@ def test_long_article_is_chunked_and_spans_point_into_the_whole_text() -> None:
     for b in long.data.belligerents:
         start, end = b.spans.name
         assert (text * 3)[start:end] == b.name
+
+
+def test_monster_article_is_refused_clearly() -> None:
+    import pytest
+
+    from summarizer.article import ArticleError
+
+    s = Summarizer(backend=TinyBackend())
+    with pytest.raises(ArticleError, match="over the limit"):
+        s.summarize("Rebels attacked. " * 300_000)  # about 5 MB
