@@ -32,7 +32,27 @@ def _write(text: str, out: str | None) -> None:
 
 def _model_options(args: argparse.Namespace) -> dict:
     """Summarizer settings shared by extract, batch and eval."""
-    return {"max_new_tokens": args.max_new_tokens, "input_budget": args.input_budget or None}
+    return {
+        "max_new_tokens": args.max_new_tokens,
+        "input_budget": args.input_budget or None,
+        "backend": args.backend,
+        "second_look": not args.no_second_look,
+    }
+
+
+def _add_engine_args(p: argparse.ArgumentParser) -> None:
+    """Options that choose how the model runs (extract, batch, eval)."""
+    p.add_argument(
+        "--backend",
+        choices=("transformers", "llamacpp"),
+        default="transformers",
+        help="transformers (default) or llamacpp (needs the llamacpp extra; .gguf models only)",
+    )
+    p.add_argument(
+        "--no-second-look",
+        action="store_true",
+        help="skip the second look (candidate places the answer left out; the armed-conflict check)",
+    )
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -189,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="articles over N tokens are split into overlapping chunks (0: never; default %(default)s)",
     )
     ex.add_argument("--pretty", action="store_true", help="indent the JSON")
+    _add_engine_args(ex)
     ex.set_defaults(func=cmd_extract)
 
     va = sub.add_parser("validate", help="check an output JSON file against the schema and the article")
@@ -217,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="articles over N tokens are split into overlapping chunks (0: never; default %(default)s)",
     )
     ba.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_engine_args(ba)
     ba.set_defaults(func=cmd_batch)
 
     ev = sub.add_parser("eval", help="extract every article of gold data, score it and write reports")
@@ -250,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load gold whose strings are not all in the text (e.g. MUC-4's world-knowledge `within`)",
     )
+    _add_engine_args(ev)
     ev.set_defaults(func=cmd_eval)
 
     co = sub.add_parser("compare", help="per-field deltas between two runs and the articles that changed")

@@ -13,6 +13,15 @@ from summarizer.parse import parse
 from summarizer.prompting import PromptSet, build_messages, load_prompts
 from summarizer.result import Result
 from summarizer.schema import SCHEMA_VERSION, Meta, generation_schema
+from summarizer.second_look import (
+    CONFLICT_MIN_LOGODDS,
+    LOCATION_MIN_LOGODDS,
+    Look,
+    add_locations,
+    look,
+    no_conflict,
+    type_of,
+)
 
 DEFAULT_MAX_NEW_TOKENS = 768
 # Articles longer than this many tokens are split into chunks (see summarizer/chunking.py). 3000, not
@@ -28,6 +37,10 @@ class Summarizer:
 
     ``model``: None for the bundled Qwen2.5-Coder-1.5B-Instruct, or a Hugging Face model id, a local
     model directory, or a ``.gguf`` file. ``backend`` may also be a ready ``Backend`` object.
+    ``second_look``: after each answer, score places the answer left out and ask whether the article
+    reports an armed conflict at all (see ``second_look.py``); needs a backend that scores continuations.
+    ``location_min_logodds`` / ``conflict_min_logodds``: the second look's thresholds (None: only record
+    the scores in ``meta.second_look``, change nothing).
     """
 
     def __init__(
@@ -37,6 +50,9 @@ class Summarizer:
         max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
         input_budget: int | None = DEFAULT_INPUT_BUDGET,
         backend: str | Backend = "transformers",
+        second_look: bool = True,
+        location_min_logodds: float | None = LOCATION_MIN_LOGODDS,
+        conflict_min_logodds: float | None = CONFLICT_MIN_LOGODDS,
     ) -> None:
         if max_new_tokens < 64:
             raise ValueError("max_new_tokens must be at least 64")
@@ -45,6 +61,9 @@ class Summarizer:
         self.max_new_tokens = max_new_tokens
         self.input_budget = input_budget
         self.backend: Backend = load_backend(model, backend) if isinstance(backend, str) else backend
+        self.second_look = second_look and hasattr(self.backend, "continuation_logprobs")
+        self.location_min_logodds = location_min_logodds
+        self.conflict_min_logodds = conflict_min_logodds
         self.prompts: PromptSet = load_prompts()
         self._schema = generation_schema()
 
@@ -67,19 +86,34 @@ class Summarizer:
         chunks = [(0, len(text))]
         if self.input_budget and self.backend.count_tokens(text) > self.input_budget:
             chunks = split_chunks(text, self.input_budget, self.backend.count_tokens)
-        parts, gens = [], []
+        parts, gens, looks = [], [], []
         for start, end in chunks:
             piece = text[start:end]
-            gen = self.backend.generate(
-                build_messages(piece, self.prompts), build_lark(self._schema, piece), self.max_new_tokens
-            )
-            parts.append(parse(gen.text, piece))
+            messages = build_messages(piece, self.prompts)
+            gen = self.backend.generate(messages, build_lark(self._schema, piece), self.max_new_tokens)
+            part = parse(gen.text, piece)
+            if self.second_look:
+                t1 = time.perf_counter()
+                found = look(self.backend, messages, gen.text, part, piece)  # type: ignore[arg-type]
+                if self.location_min_logodds is not None:
+                    for name, score in found.locations.items():
+                        if score > self.location_min_logodds:
+                            found.types[name] = type_of(self.backend, messages, gen.text, name)  # type: ignore[arg-type]
+                    part = add_locations(part, found, self.location_min_logodds)
+                gen.timings["second_look_s"] = round(time.perf_counter() - t1, 4)
+                looks.append(found)
+            parts.append(part)
             gens.append(gen)
-        data = ground(parts[0] if len(parts) == 1 else merge(parts), text)
-        data.meta = self._meta(gens, time.perf_counter() - t0)
+        data = parts[0] if len(parts) == 1 else merge(parts)
+        # an article is a control when no chunk reports an armed conflict
+        gates = [lk.conflict_logodds for lk in looks if lk.conflict_logodds is not None]
+        if gates and self.conflict_min_logodds is not None and max(gates) < self.conflict_min_logodds:
+            data = no_conflict(data)
+        data = ground(data, text)
+        data.meta = self._meta(gens, time.perf_counter() - t0, looks)
         return Result(data=data, article=text)
 
-    def _meta(self, gens: list[GenerationResult], total: float) -> Meta:
+    def _meta(self, gens: list[GenerationResult], total: float, looks: list[Look]) -> Meta:
         timings: dict[str, float] = {}
         for g in gens:
             for k, v in g.timings.items():
@@ -103,7 +137,10 @@ class Summarizer:
                 "forced": forced,
                 "sampled": generated - forced,
                 "forward_passes": sum(g.forward_passes for g in gens),
+                "drafted": sum(g.drafted_tokens for g in gens),
+                "draft_accepted": sum(g.accepted_draft_tokens for g in gens),
             },
             closed_early=any(g.closed_early for g in gens),
             chunks=len(gens),
+            second_look=[lk.as_meta() for lk in looks] or None,
         )

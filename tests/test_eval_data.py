@@ -43,8 +43,25 @@ def test_prompt_examples_share_no_names_with_evaluation_articles() -> None:
     words = set()
     for txt in examples.glob("*.txt"):
         words |= set(re.findall(r"\b[A-Z][a-z]{3,}\b", txt.read_text(encoding="utf-8")))
-    common = {"The", "This", "They", "Their", "That", "Monday", "January", "Saturday", "Colonel", "Front",
-              "Human", "Rights", "Centre", "Ministry", "Ridge", "City", "Red"}
+    common = {
+        "The",
+        "This",
+        "They",
+        "Their",
+        "That",
+        "Monday",
+        "January",
+        "Saturday",
+        "Colonel",
+        "Front",
+        "Human",
+        "Rights",
+        "Centre",
+        "Ministry",
+        "Ridge",
+        "City",
+        "Red",
+    }
     names = words - common
     texts = " ".join(r.text for r in load_gold([DATA]))
     found = sorted(n for n in names if re.search(rf"\b{n}\b", texts))

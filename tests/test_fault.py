@@ -50,8 +50,20 @@ def test_sigkill_then_resume_gives_one_valid_line_per_id(tmp_path: Path) -> None
     rows.insert(2, "{not json")  # a malformed line keeps its error line through the crash
     data.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    cmd = [sys.executable, "-m", "summarizer", "batch", str(data), "-o", str(out), "--model", str(GGUF),
-           "--max-new-tokens", "64", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "summarizer",
+        "batch",
+        str(data),
+        "-o",
+        str(out),
+        "--model",
+        str(GGUF),
+        "--max-new-tokens",
+        "64",
+        "--no-progress",
+    ]
     env = dict(os.environ, SUMMARIZER_QUIET="1")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 600

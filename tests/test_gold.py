@@ -26,8 +26,9 @@ def rec(id: str = "a1", **over: Any) -> dict[str, Any]:
         "gold": {
             "belligerents": [{"name": "Syrian army", "aliases": ["The army"], "side": "gov", "role": "combatant"}],
             "locations": [{"name": "Soran", "aliases": [], "type": "town", "within": "Hama province"}],
-            "reinforcements": [{"sender": "The army", "forces": "tanks", "destination": "Hama", "origin": None,
-                                "status": "under_way"}],
+            "reinforcements": [
+                {"sender": "The army", "forces": "tanks", "destination": "Hama", "origin": None, "status": "under_way"}
+            ],
             "quotes": [{"text": "We are ready,", "speaker": "Syrian military source", "speaker_affiliation": None}],
         },
     }
@@ -106,8 +107,8 @@ def test_duplicate_id_across_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "key"), [("belligerents", "name"), ("locations", "name"), ("reinforcements", "sender"),
-                       ("quotes", "text")]
+    ("field", "key"),
+    [("belligerents", "name"), ("locations", "name"), ("reinforcements", "sender"), ("quotes", "text")],
 )
 def test_item_without_key_string(tmp_path: Path, field: str, key: str) -> None:
     data = rec()

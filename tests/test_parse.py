@@ -69,9 +69,7 @@ def test_duplicate_locations_are_merged() -> None:
 
 
 def test_alias_equal_to_name_is_dropped() -> None:
-    out = run(
-        doc(belligerents=[bel("Syrian army", ["Syrian Army", "the army"])], locations=[loc("Hama", ["hama"])])
-    )
+    out = run(doc(belligerents=[bel("Syrian army", ["Syrian Army", "the army"])], locations=[loc("Hama", ["hama"])]))
     assert out.belligerents[0].aliases == ["the army"]
     assert out.locations[0].aliases == []
 
@@ -152,9 +150,7 @@ def test_partial_words_kept_without_article() -> None:
 
 def test_whole_words_with_punctuation_are_kept() -> None:
     article = "U.S.-backed forces advanced on al-Bab."
-    out = run(
-        doc(belligerents=[bel("U.S.-backed forces", ["U.S."])], locations=[loc("al-Bab", ["Bab"])]), article
-    )
+    out = run(doc(belligerents=[bel("U.S.-backed forces", ["U.S."])], locations=[loc("al-Bab", ["Bab"])]), article)
     assert out.belligerents[0].aliases == ["U.S."]
     assert out.locations[0].aliases == ["Bab"]
 

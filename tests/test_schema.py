@@ -177,9 +177,7 @@ VALID = {
     "with spans": _doc(
         belligerents=[_bel(spans={"name": [0, 11], "aliases": [[20, 28]]})],
         locations=[_loc(spans={"name": [1, 6], "aliases": [], "within": None})],
-        reinforcements=[
-            _rein(spans={"sender": [0, 1], "forces": [2, 3], "destination": None, "origin": None})
-        ],
+        reinforcements=[_rein(spans={"sender": [0, 1], "forces": [2, 3], "destination": None, "origin": None})],
         quotes=[_quote(spans={"text": [5, 16], "speaker": [30, 38]})],
     ),
     "null spans": _doc(belligerents=[_bel(spans=None)]),

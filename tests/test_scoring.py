@@ -96,7 +96,7 @@ def test_normalize(raw: str, expected: str) -> None:
 
 def test_normalize_unifies_quote_marks_inside() -> None:
     # inner marks are kept but unified: \u2018 and \u2019 -> ', \u201c and \u201d -> "
-    assert normalize("Assad\u2018s \u201cmen\u201d said") == "assad's \"men\" said"
+    assert normalize("Assad\u2018s \u201cmen\u201d said") == 'assad\'s "men" said'
 
 
 # ---------------------------------------------------------------- entity rule
@@ -255,14 +255,20 @@ def test_reinforcement_sender_and_destination_alias_aware() -> None:
 def test_reinforcement_null_destination_matches_only_null() -> None:
     rec = record(belligerents=GOLD_BEL, reinforcements=[rf("Syrian army", None)])
     assert counts(score_one(rec, pred(reinforcements=[rf("Syrian army", None)]))["fields"]["reinforcements"]) == (
-        1, 0, 0,
+        1,
+        0,
+        0,
     )
     assert counts(score_one(rec, pred(reinforcements=[rf("Syrian army", "Hama")]))["fields"]["reinforcements"]) == (
-        0, 1, 1,
+        0,
+        1,
+        1,
     )
     rec2 = record(belligerents=GOLD_BEL, reinforcements=[rf("Syrian army", "Hama")])
     assert counts(score_one(rec2, pred(reinforcements=[rf("Syrian army", None)]))["fields"]["reinforcements"]) == (
-        0, 1, 1,
+        0,
+        1,
+        1,
     )
 
 
@@ -332,13 +338,19 @@ def test_speaker_accuracy_and_end_to_end() -> None:
 def test_role_type_within_accuracy() -> None:
     rec = record(
         belligerents=[bel("Syrian army", role="combatant"), bel("Russia", role="supporter")],
-        locations=[loc("Hama province", ("Hama",), type="province"), loc("Soran", within="Hama province"),
-                   loc("Khattab", within="Hama province")],
+        locations=[
+            loc("Hama province", ("Hama",), type="province"),
+            loc("Soran", within="Hama province"),
+            loc("Khattab", within="Hama province"),
+        ],
     )
     p = pred(
         belligerents=[bel("Syrian army", role="combatant"), bel("Russia", role="combatant")],
-        locations=[loc("Hama province", type="province"), loc("Soran", type="village", within="Hama"),
-                   loc("Khattab", within=None)],
+        locations=[
+            loc("Hama province", type="province"),
+            loc("Soran", type="village", within="Hama"),
+            loc("Khattab", within=None),
+        ],
     )
     out = score_one(rec, p)
     # roles: 1 right of 2 = 0.5; types: province ok, village != town, town ok = 2/3
@@ -390,8 +402,9 @@ def test_validity_and_verbatim_rates() -> None:
     p_a = pred(belligerents=[bel("Syrian army", ("The army",))])  # valid; 2 verbatim strings, both in TEXT
     # schema-valid (the validator's consistency check objects to the sender, but that is not schema validity).
     # 4 verbatim strings: "Syrian army" in, "Aleppo" not in TEXT, "Tahrir al-Sham" in, "tanks" in
-    p_b = pred(belligerents=[bel("Syrian army")], locations=[loc("Aleppo")],
-               reinforcements=[rf("Tahrir al-Sham", None)])
+    p_b = pred(
+        belligerents=[bel("Syrian army")], locations=[loc("Aleppo")], reinforcements=[rf("Tahrir al-Sham", None)]
+    )
     out = score(recs, {"a": line(p_a, "a"), "b": line(p_b, "b"), "c": line(None, "c")}, n_boot=10)
     assert out["validity_rate"] == pytest.approx(2 / 3)  # "a" and "b" of 3
     assert out["verbatim_rate"] == pytest.approx(5 / 6)  # (2 + 3) of (2 + 4)
@@ -465,9 +478,25 @@ def test_scores_json_layout() -> None:
     rec = record(belligerents=[bel("Syrian army")], quotes=[qt("We are ready", "a Syrian military source")])
     out = score_one(rec, pred(belligerents=[bel("Syrian army")]))
     json.dumps(out)  # serialisable
-    for key in ("fields", "fields_recall", "side_grouping", "validity_rate", "verbatim_rate", "failed", "n_articles",
-                "per_article", "items_per_article", "time_per_article_s", "generated_tokens_per_article",
-                "model", "prompt_version", "schema_version", "commit", "date", "machine"):
+    for key in (
+        "fields",
+        "fields_recall",
+        "side_grouping",
+        "validity_rate",
+        "verbatim_rate",
+        "failed",
+        "n_articles",
+        "per_article",
+        "items_per_article",
+        "time_per_article_s",
+        "generated_tokens_per_article",
+        "model",
+        "prompt_version",
+        "schema_version",
+        "commit",
+        "date",
+        "machine",
+    ):
         assert key in out
     for key in ("precision", "recall", "f1", "tp", "fp", "fn", "ci95", "macro_f1", "n_articles"):
         assert key in out["fields"]["belligerents"]

@@ -167,9 +167,7 @@ def test_right_spans_pass() -> None:
 
 def test_duplicate_belligerents() -> None:
     doc = good()
-    doc["belligerents"].append(
-        {"name": "Syrian Army", "aliases": [], "side": "government", "role": "combatant"}
-    )
+    doc["belligerents"].append({"name": "Syrian Army", "aliases": [], "side": "government", "role": "combatant"})
     problems = validate(doc)
     (p,) = at(problems, "$.belligerents[2].name")
     assert "duplicate" in p.message

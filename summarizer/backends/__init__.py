@@ -11,4 +11,8 @@ def load_backend(model: str | None = None, backend: str = "transformers") -> Bac
         from summarizer.backends.transformers_backend import TransformersBackend
 
         return TransformersBackend(model)
-    raise ValueError(f"unknown backend {backend!r} (available: transformers)")
+    if backend == "llamacpp":
+        from summarizer.backends.llamacpp_backend import LlamaCppBackend
+
+        return LlamaCppBackend(model)
+    raise ValueError(f"unknown backend {backend!r} (available: transformers, llamacpp)")

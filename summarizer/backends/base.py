@@ -21,6 +21,8 @@ class GenerationResult:
     forward_passes: int = 0
     reused_prompt_tokens: int = 0
     closed_early: bool = False
+    drafted_tokens: int = 0
+    accepted_draft_tokens: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
 

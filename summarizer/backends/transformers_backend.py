@@ -1,8 +1,17 @@
 """transformers backend: bf16 weights on CPU, greedy decoding under an llguidance grammar.
 
-Speed-ups that change no output: the shared prompt prefix (instructions and examples) is prefilled
-once and its KV cache reused for every article, and tokens the grammar forces are appended without a
-model step of their own (jump-forward), fed to the model together in the next forward pass.
+Fewer model steps per answer:
+- prefix reuse: the shared prompt prefix (instructions and examples) is prefilled once and its KV cache
+  reused for every article;
+- jump-forward: tokens the grammar forces are appended without a model step of their own and fed to
+  the model together in the next forward pass;
+- copy speculation (prompt lookup): answers copy names and phrases from the article, so the tokens
+  that followed the answer's last tokens earlier in the prompt are proposed, cut to what the grammar
+  allows, and checked in the same forward pass; each is kept only if it is the greedy choice under the
+  grammar's mask, and the KV cache of rejected ones is cropped.
+The first two change no output. Copy speculation is exact in float32; in bf16 a forward pass over
+several positions rounds slightly differently from one over a single position, so a near-tie can
+go the other way (``draft_tokens=0`` turns it off).
 """
 
 from __future__ import annotations
@@ -28,6 +37,42 @@ from summarizer.grammar import parser_limits
 # model chooses; tokens the grammar forces (keys, quote texts) cost no model step and do not count.
 CLOSE_RESERVE = 48
 _BRACKETS = set("]}")
+# Copy speculation: at most this many tokens proposed from earlier text are checked per forward pass.
+DRAFT_TOKENS = 8
+
+
+class PromptLookup:
+    """Prompt-lookup drafting: propose the tokens that followed the latest earlier occurrence of the
+    context's last few tokens (answers copy names and phrases from the article, so they recur)."""
+
+    SIZES = (3, 2)
+
+    def __init__(self, prompt: list[int]) -> None:
+        self.prompt_len = len(prompt)
+        self.tokens: list[int] = []
+        self.index: dict[tuple[int, ...], int] = {}
+        self._extend(prompt)
+
+    def _extend(self, new: list[int]) -> None:
+        for tok in new:
+            end = len(self.tokens)  # the n-gram ending just before ``tok`` is followed by ``tok``
+            for n in self.SIZES:
+                if end >= n:
+                    self.index[tuple(self.tokens[end - n : end])] = end
+            self.tokens.append(tok)
+
+    def sync(self, answer: list[int]) -> None:
+        """Catch up with the answer generated so far."""
+        self._extend(answer[len(self.tokens) - self.prompt_len :])
+
+    def propose(self, k: int) -> list[int]:
+        """Up to ``k`` tokens, or none when the last tokens were not seen before."""
+        for n in self.SIZES:
+            if len(self.tokens) >= n:
+                start = self.index.get(tuple(self.tokens[-n:]))
+                if start is not None:
+                    return self.tokens[start : start + k]
+        return []
 
 
 def in_json_string(text: str) -> bool:
@@ -86,7 +131,10 @@ def _load_dir(spec: str | Path):
 class TransformersBackend:
     """A causal LM loaded with transformers, decoding under llguidance grammars."""
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(self, model: str | None = None, *, draft_tokens: int = DRAFT_TOKENS) -> None:
+        if draft_tokens < 0:
+            raise ValueError("draft_tokens must be 0 (no copy speculation) or more")
+        self.draft_tokens = draft_tokens
         start = time.perf_counter()
         if model is None:
             gguf = model_store.bundled_gguf_path()
@@ -121,6 +169,7 @@ class TransformersBackend:
         self._closer_ids = self._find_closers()
         self._prefix_ids: list[int] = []
         self._prefix_cache = None
+        self._state: tuple[list[int], object, list[int]] | None = None
         self.load_seconds = time.perf_counter() - start
 
     def _find_closers(self) -> dict[str, list[int]]:
@@ -149,10 +198,11 @@ class TransformersBackend:
             enc = enc["input_ids"]
         return list(enc)
 
-    def _forward(self, ids: list[int], cache) -> tuple[torch.Tensor, object]:
+    def _forward(self, ids: list[int], cache, keep: int = 1) -> tuple[torch.Tensor, object]:
+        """Feed ``ids``; return the float logits of the last ``keep`` positions ([keep, vocab]) and the cache."""
         inp = torch.tensor([ids], dtype=torch.long)
-        out = self.model(input_ids=inp, cache=cache, use_cache=True)
-        return out.logits[0, -1].float(), out.cache
+        out = self.model(input_ids=inp, cache=cache, use_cache=True, logits_to_keep=keep)
+        return out.logits[0, -keep:].float(), out.cache
 
     def _prefill(self, messages: list[dict[str, str]], ids: list[int]) -> tuple[torch.Tensor, object, int, int]:
         """Prefill the prompt, reusing the KV cache of the shared prefix (all messages but the last)."""
@@ -172,7 +222,7 @@ class TransformersBackend:
             cache = copy.deepcopy(self._prefix_cache)
             reused = len(self._prefix_ids)
         logits, cache = self._forward(ids[reused:], cache)
-        return logits, cache, passes + 1, reused
+        return logits[-1], cache, passes + 1, reused
 
     @torch.inference_mode()
     def generate(self, messages: list[dict[str, str]], grammar: str, max_new_tokens: int) -> GenerationResult:
@@ -189,13 +239,15 @@ class TransformersBackend:
         t_prefill = time.perf_counter() - t1
         bitmask = llguidance.torch.allocate_token_bitmask(1, self.vocab)
         out: list[int] = []
-        forced = 0
-        closed_early = False
-        mask_s = 0.0
+        forced = drafted = accepted = 0
+        self._closed_early = self._only_choice = False
+        self._mask_s = 0.0
         t2 = time.perf_counter()
         hard_limit = max_new_tokens + CLOSE_RESERVE
+        lookup = PromptLookup(ids) if self.draft_tokens else None
         pending: list[int] = []  # appended to the answer but not yet fed to the model
-        while True:
+        done = False
+        while not done:
             ff = matcher.compute_ff_tokens()
             if ff:
                 if not matcher.consume_tokens(ff):
@@ -205,34 +257,50 @@ class TransformersBackend:
                 forced += len(ff)
             if matcher.is_stopped() or len(out) - forced >= hard_limit:
                 break
-            if pending:
-                logits, cache = self._forward(pending, cache)
+            # copy speculation: propose what followed the answer's last tokens earlier in the prompt or
+            # answer, keep the part the grammar allows, and check it in the same forward pass
+            draft: list[int] = []
+            if lookup is not None and max_new_tokens - (len(out) - forced) > CLOSE_RESERVE + self.draft_tokens:
+                lookup.sync(out)
+                draft = lookup.propose(self.draft_tokens)
+                if draft:
+                    draft = draft[: matcher.validate_tokens(draft)]
+            feed = pending + draft
+            if feed:
+                fed_logits, cache = self._forward(feed, cache, keep=len(draft) + (1 if pending else 0))
                 passes += 1
-                pending = []
-            tm = time.perf_counter()
-            llguidance.torch.fill_next_token_bitmask(matcher, bitmask, 0)
-            allowed = ((bitmask[0].unsqueeze(1) >> self._shifts) & 1).view(-1)[: self.vocab].bool()
-            mask_s += time.perf_counter() - tm
-            scores = torch.full_like(logits, float("-inf"))
-            n = min(self.vocab, logits.shape[0])
-            scores[:n] = torch.where(allowed[:n], logits[:n], scores[:n])
-            remaining = max_new_tokens - (len(out) - forced)
-            sampled = None
-            if remaining <= CLOSE_RESERVE:
-                closed_early = True
-                sampled = self._closing_choice(allowed, out)
-            if sampled is None:
-                sampled = int(torch.argmax(scores))
-            if sampled in self.eos_ids:
-                if not matcher.is_accepting():
-                    raise GenerationError("model stopped before the JSON was complete")
+                candidates = list(fed_logits) if pending else [logits, *fed_logits]
+            else:
+                candidates = [logits]
+            drafted += len(draft)
+            pending = []
+            hits = 0
+            for j, step_logits in enumerate(candidates):
+                token = self._choose(matcher, bitmask, step_logits, out, forced, max_new_tokens)
+                if j and self._only_choice:
+                    forced += 1  # the grammar allowed nothing else: free, as a jump-forward token is
+                if token in self.eos_ids:
+                    if not matcher.is_accepting():
+                        raise GenerationError("model stopped before the JSON was complete")
+                    done = True
+                    break
+                if not matcher.consume_token(token):
+                    raise GenerationError(f"grammar error: {matcher.get_error()}")
+                out.append(token)
+                done = matcher.is_stopped()
+                if j < len(draft) and token == draft[j]:
+                    hits += 1
+                    if done:
+                        break
+                    continue
+                pending = [token]  # a correction or the token after the whole draft: not fed yet
                 break
-            if not matcher.consume_token(sampled):
-                raise GenerationError(f"grammar error: {matcher.get_error()}")
-            out.append(sampled)
-            pending.append(sampled)
-            if matcher.is_stopped():
-                break
+            accepted += hits
+            if len(draft) > hits:
+                cache.crop(hits - len(draft))  # a negative count removes that many positions
+            logits = candidates[-1]
+        # what the cache now holds, for ``continuation_logprobs``
+        self._state = (ids + out[: len(out) - len(pending)], cache, out[:])
         if not matcher.is_accepting():
             tail = self.tokenizer.decode(out[-60:], skip_special_tokens=True)
             raise GenerationError(f"no complete answer within {hard_limit} model-chosen tokens (ended with {tail!r})")
@@ -248,14 +316,101 @@ class TransformersBackend:
             forced_tokens=forced,
             forward_passes=passes,
             reused_prompt_tokens=reused,
-            closed_early=closed_early,
+            closed_early=self._closed_early,
+            drafted_tokens=drafted,
+            accepted_draft_tokens=accepted,
             timings={
                 "grammar_s": round(t_grammar, 4),
                 "prefill_s": round(t_prefill, 4),
                 "decode_s": round(t_decode, 4),
-                "mask_s": round(mask_s, 4),
+                "mask_s": round(self._mask_s, 4),
             },
         )
+
+    def _answer_tokens(self, prompt: list[int], answer_prefix: str) -> list[int]:
+        """Tokens for the start of an answer: as the model wrote them where they agree with the last
+        generation, the rest encoded afresh."""
+        want = answer_prefix.encode("utf-8")
+        kept: list[int] = []
+        if self._state is not None and self._state[0][: len(prompt)] == prompt:
+            got = b""
+            for tid in self._state[2]:
+                piece = self.ll_tokenizer.decode_bytes([tid])
+                if not want.startswith(got + piece):
+                    break
+                got += piece
+                kept.append(tid)
+            want = want[len(got) :]
+        rest = want.decode("utf-8", errors="replace")
+        return kept + (self.tokenizer(rest, add_special_tokens=False)["input_ids"] if rest else [])
+
+    @torch.inference_mode()
+    def continuation_logprobs(
+        self, messages: list[dict[str, str]], answer_prefix: str, continuations: list[str]
+    ) -> list[float]:
+        """Log-probability of each continuation after the chat prompt and ``answer_prefix``.
+
+        The KV cache of the last generation is reused up to where the context differs, so asking about
+        many continuations of an answer just written costs one short forward pass each.
+        """
+        context = self._encode(messages)
+        context = context + self._answer_tokens(context, answer_prefix)
+        if self._state is not None:
+            held, cache, answer = self._state
+            common = 0
+            for a, b in zip(held, context[:-1], strict=False):
+                if a != b:
+                    break
+                common += 1
+            if common:
+                if common < len(held):
+                    cache.crop(common - len(held))
+                logits, cache = self._forward(context[common:], cache)
+            else:
+                logits, cache, _, _ = self._prefill(messages, context)
+        else:
+            answer = []
+            logits, cache, _, _ = self._prefill(messages, context)
+        self._state = (context, cache, answer)
+        first = torch.log_softmax(logits if logits.dim() == 1 else logits[-1], dim=-1)
+        scores = []
+        for text in continuations:
+            toks = self.tokenizer(text, add_special_tokens=False)["input_ids"]
+            if not toks:
+                raise ValueError("empty continuation")
+            total = float(first[toks[0]])
+            if len(toks) > 1:
+                rest, cache = self._forward(toks[:-1], cache, keep=len(toks) - 1)
+                lp = torch.log_softmax(rest, dim=-1)
+                total += float(lp[torch.arange(len(toks) - 1), torch.tensor(toks[1:])].sum())
+                cache.crop(1 - len(toks))
+            scores.append(total)
+        return scores
+
+    def _choose(
+        self,
+        matcher: llguidance.LLMatcher,
+        bitmask: torch.Tensor,
+        logits: torch.Tensor,
+        out: list[int],
+        forced: int,
+        max_new_tokens: int,
+    ) -> int:
+        """The greedy token the grammar allows after ``out``; near the budget, one that closes the JSON."""
+        tm = time.perf_counter()
+        llguidance.torch.fill_next_token_bitmask(matcher, bitmask, 0)
+        allowed = ((bitmask[0].unsqueeze(1) >> self._shifts) & 1).view(-1)[: self.vocab].bool()
+        self._mask_s += time.perf_counter() - tm
+        self._only_choice = bool(int(allowed.sum()) == 1)
+        if max_new_tokens - (len(out) - forced) <= CLOSE_RESERVE:
+            self._closed_early = True
+            closing = self._closing_choice(allowed, out)
+            if closing is not None:
+                return closing
+        scores = torch.full_like(logits, float("-inf"))
+        n = min(self.vocab, logits.shape[0])
+        scores[:n] = torch.where(allowed[:n], logits[:n], scores[:n])
+        return int(torch.argmax(scores))
 
     def _closing_choice(self, allowed: torch.Tensor, out: list[int]) -> int | None:
         """When the budget runs low: the longest allowed token that closes what is open.

@@ -1,0 +1,284 @@
+"""Weight-only int8 / int4 quantization of a model's Linear layers, for CPU inference in eager mode.
+
+Each ``nn.Linear`` is swapped for a module that keeps its weight quantized and its activations bf16:
+
+* int8: symmetric, one scale per output row;
+* int4: asymmetric, a scale and zero per group of 32 inputs, with the group's step fitted so that weights
+  dequantized from a 4-bit GGUF (Q4_K, Q4_1, ...) are rebuilt almost exactly. A layer that int4 would
+  change by more than ``INT4_MAX_ERROR`` (relative to its norm), such as one from a Q6_K or Q8_0 tensor
+  or an ordinary bf16 checkpoint, gets int8 instead.
+
+Short inputs (decoding one token, or a few forced ones) run torch's fused CPU kernels
+(``aten._weight_int8pack_mm``, ``aten._weight_int4pack_mm_for_cpu``), which read the small weights
+directly. Those kernels are slower than a bf16 matmul for long inputs, so a prefill dequantizes each
+weight to bf16 (in chunks of rows) and uses the ordinary matmul. Neither torch.compile nor torchao is
+needed: torchao's eager int8 weight-only layer casts the whole weight to bf16 on every call, which makes
+decoding slower than plain bf16.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+QUANT_MODES = ("none", "int8", "int4")
+# Rows (tokens) up to which the fused kernels run; longer inputs dequantize and use a bf16 matmul. Measured
+# break-even on one core for Qwen2.5-1.5B's MLP layers: about 40 rows for int8 and 100 for int4 (whose
+# dequantizing costs more).
+INT8_KERNEL_MAX_ROWS = 32
+INT4_KERNEL_MAX_ROWS = 96
+INT4_GROUP = 32
+INT4_MAX_ERROR = 0.02  # relative (Frobenius) error of a layer's weight above which int4 mode uses int8
+GRID_SEARCH_MAX_OFF = 0.9  # share of groups off the plain int4 grid above which no finer grid is sought
+# Output rows handled at a time when quantizing or dequantizing (a multiple of 64, the int4 packing block),
+# which bounds the temporaries for large layers such as the LM head.
+CHUNK_ROWS = 8192
+
+
+def _rows(x: torch.Tensor) -> int:
+    return x.numel() // x.shape[-1] if x.shape[-1] else 0
+
+
+class _QuantLinear(nn.Module):
+    """Shared forward: the fused kernel for short inputs, a chunked dequantize-and-matmul for long ones."""
+
+    in_features: int
+    out_features: int
+    bias: torch.Tensor | None
+
+    def _kernel(self, x2d: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _kernel_max_rows(self) -> int:
+        raise NotImplementedError
+
+    def dequantize(self, dtype: torch.dtype, start: int = 0, stop: int | None = None) -> torch.Tensor:
+        """Output rows ``start:stop`` of the weight as a ``dtype`` tensor of shape (rows, in_features)."""
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if _rows(x) > self._kernel_max_rows():
+            n = self.out_features
+            parts = [F.linear(x, self.dequantize(x.dtype, s, s + CHUNK_ROWS)) for s in range(0, n, CHUNK_ROWS)]
+            y = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+        else:
+            y = self._kernel(x.reshape(-1, self.in_features)).reshape(*x.shape[:-1], self.out_features)
+        return y + self.bias if self.bias is not None else y
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Int8Linear(_QuantLinear):
+    """A Linear layer with an int8 weight (symmetric, one scale per output row) and bf16 activations."""
+
+    def __init__(self, linear: nn.Linear) -> None:
+        super().__init__()
+        w = linear.weight.detach()
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+        qweight = torch.empty(w.shape, dtype=torch.int8)
+        scale = torch.empty(w.shape[0], dtype=torch.float32)
+        for s in range(0, w.shape[0], CHUNK_ROWS):
+            block = w[s : s + CHUNK_ROWS].to(torch.float32, copy=True)
+            sc = block.abs().amax(dim=1).clamp(min=1e-12) / 127
+            qweight[s : s + CHUNK_ROWS] = block.div_(sc[:, None]).round_().clamp_(-127, 127).to(torch.int8)
+            scale[s : s + CHUNK_ROWS] = sc
+        self.register_buffer("qweight", qweight)
+        self.register_buffer("scale", scale.to(w.dtype))
+        self.bias = linear.bias
+
+    def _kernel_max_rows(self) -> int:
+        return INT8_KERNEL_MAX_ROWS
+
+    def _kernel(self, x2d: torch.Tensor) -> torch.Tensor:
+        return torch.ops.aten._weight_int8pack_mm(x2d.contiguous(), self.qweight, self.scale.to(x2d.dtype))
+
+    def dequantize(self, dtype: torch.dtype, start: int = 0, stop: int | None = None) -> torch.Tensor:
+        return self.qweight[start:stop].to(dtype).mul_(self.scale[start:stop].to(dtype)[:, None])
+
+
+def _unpack_int4_t(packed: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """The 4-bit values of a ``_convert_weight_to_int4pack_for_cpu`` weight (n, k/2) as a (k, n) ``dtype``
+    tensor, for the layout of that op's AVX-512 build: per block of 64 output rows and per input, 32 bytes
+    whose low nibbles hold rows 0-31 and high nibbles rows 32-63."""
+    n, k = packed.shape[0], packed.shape[1] * 2
+    p = packed.view(n // 64, k, 32).transpose(0, 1)
+    out = torch.empty(k, n // 64, 2, 32, dtype=dtype)
+    out[:, :, 0].copy_(p & 15)
+    out[:, :, 1].copy_(p >> 4)
+    return out.view(k, n)
+
+
+def _quantize_int4(w: torch.Tensor, group: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, float, float]:
+    """Asymmetric int4 per group of ``group`` inputs, in the kernel's convention w = (q - 8) * scale + zero.
+
+    Returns (q, scales, zeros, squared error, squared norm of ``w``). A group's step is (max - min) / 15,
+    or, for a group off that grid, the spacing of its own values where that fits better: a 4-bit GGUF
+    block (Q4_0/Q4_1/Q4_K), dequantized, lies on a grid of 16 levels that it need not fill to both ends,
+    and its own spacing rebuilds it almost exactly (up to bf16 rounding)."""
+    n, k = w.shape
+    g = w.to(torch.float32, copy=True).reshape(-1, group)
+    norm2 = float(torch.dot(g.view(-1), g.view(-1)))
+    lo, hi = torch.aminmax(g, dim=1)
+    span = hi.sub_(lo).clamp_(min=1e-12)
+    u = g.sub_(lo[:, None]).div_(span[:, None])  # in [0, 1]
+    x = u * 15
+    q = x.round()
+    resid = x.sub_(q)
+    err = torch.linalg.vecdot(resid, resid).div_(225)  # in units of span**2
+    levels = torch.full_like(lo, 15)
+    rows = (resid.abs_().amax(dim=1) > 0.1).nonzero().squeeze(1)  # groups the plain grid does not fit
+    # nearly all groups off the plain grid: no 4-bit source (Q6_K, Q8_0, bf16), and searching would be wasted work
+    if 0 < rows.numel() <= GRID_SEARCH_MAX_OFF * lo.numel():
+        sub = u[rows]
+        gaps = sub.sort(dim=1).values.diff(dim=1)
+        real = gaps > 0.5 / 15  # nearer than half a plain step: the same level
+        unit = torch.where(real, gaps, torch.inf).amin(dim=1)
+        # each gap is a whole number of steps; counting them is robust to bf16 noise in the smallest one
+        sub_levels = gaps.div_(unit[:, None]).round_().mul_(real).sum(dim=1).clamp_(1, 15)
+        xs = sub.mul_(sub_levels[:, None])
+        qs = xs.round()
+        resid = xs.sub_(qs)
+        sub_err = torch.linalg.vecdot(resid, resid).div_(sub_levels.square())
+        better = sub_err < err[rows]
+        q[rows] = torch.where(better[:, None], qs, q[rows])
+        levels[rows] = torch.where(better, sub_levels, 15)
+        err[rows] = torch.minimum(sub_err, err[rows])
+    scale = span / levels
+    sq_err = float(torch.dot(err, span.square()))
+    shape = (n, k // group)
+    return q.reshape(n, k).to(torch.int32), scale.view(shape), lo.add_(scale, alpha=8).view(shape), sq_err, norm2
+
+
+@functools.cache
+def _packing_is_known() -> bool:
+    """Whether this CPU's ``_convert_weight_to_int4pack_for_cpu`` lays weights out as ``_unpack_int4_t`` reads."""
+    q = torch.arange(128 * 64, dtype=torch.int32).reshape(128, 64).mul_(7).remainder_(16)
+    packed = torch.ops.aten._convert_weight_to_int4pack_for_cpu(q, 1)
+    return packed.shape == (128, 32) and torch.equal(_unpack_int4_t(packed, torch.int32), q.t())
+
+
+_Int4Parts = tuple[torch.Tensor, torch.Tensor, torch.Tensor, bool, float]
+
+
+def _pack_int4(w: torch.Tensor, group: int, max_error: float = math.inf) -> _Int4Parts | None:
+    """(packed weight, scales, zeros, unpackable, relative error), or None as soon as the error so far
+    exceeds ``max_error``. With the known packed layout the weight is quantized and packed in chunks of
+    rows; otherwise at once, and ``unpackable`` is False."""
+    pack = torch.ops.aten._convert_weight_to_int4pack_for_cpu
+    unpackable = w.shape[0] % 64 == 0 and _packing_is_known()
+    step = CHUNK_ROWS if unpackable else w.shape[0]
+    packed, scales, zeros, err, norm2 = [], [], [], 0.0, 0.0
+    for s in range(0, w.shape[0], step):
+        q, scale, zero, e, n2 = _quantize_int4(w[s : s + step], group)
+        packed.append(pack(q, 1))
+        scales.append(scale)
+        zeros.append(zero)
+        err, norm2 = err + e, norm2 + n2
+        if err > max_error**2 * norm2:
+            return None
+    rel_err = (err / max(norm2, 1e-30)) ** 0.5
+    return torch.cat(packed), torch.cat(scales), torch.cat(zeros), unpackable, rel_err
+
+
+class Int4Linear(_QuantLinear):
+    """A Linear layer with an int4 weight (asymmetric, groups of ``group_size`` inputs) and bf16 activations."""
+
+    def __init__(self, linear: nn.Linear, group_size: int = INT4_GROUP, parts: _Int4Parts | None = None) -> None:
+        super().__init__()
+        w = linear.weight.detach()
+        self.in_features, self.out_features, self.group_size = linear.in_features, linear.out_features, group_size
+        parts = parts or _pack_int4(w, group_size)
+        assert parts is not None
+        packed, scale, zero, self.unpackable, self.weight_error = parts
+        self.register_buffer("qweight", packed)
+        # (in_features / group, out_features, 2): scale and zero of each group, as the kernel takes them
+        self.register_buffer(
+            "scale_and_zero", torch.stack((scale, zero), dim=2).transpose(0, 1).contiguous().to(w.dtype)
+        )
+        self.bias = linear.bias
+
+    def _kernel(self, x2d: torch.Tensor) -> torch.Tensor:
+        sz = self.scale_and_zero.to(x2d.dtype)
+        y = torch.ops.aten._weight_int4pack_mm_for_cpu(x2d.contiguous(), self.qweight, self.group_size, sz)
+        return y[:, : self.out_features]
+
+    def _kernel_max_rows(self) -> int:
+        # without the known packed layout there is no dequantizing: the kernel takes every input
+        return INT4_KERNEL_MAX_ROWS if self.unpackable else sys.maxsize
+
+    def dequantize(self, dtype: torch.dtype, start: int = 0, stop: int | None = None) -> torch.Tensor:
+        """Output rows ``start:stop`` of the weight as a ``dtype`` tensor of shape (rows, in_features)
+        (a transposed view, which a matmul takes as it is)."""
+        if not self.unpackable:
+            raise RuntimeError("this CPU's int4 packing is not the known layout; the weight cannot be unpacked")
+        w = _unpack_int4_t(self.qweight[start:stop], dtype)  # (k, rows)
+        sz = self.scale_and_zero[:, start:stop].float()  # (k / group, rows, 2)
+        scale, offset = sz[..., 0], sz[..., 1] - 8 * sz[..., 0]
+        k, g = self.in_features, self.group_size
+        groups = w.view(k // g, g, -1)
+        torch.addcmul(offset.to(dtype)[:, None], groups, scale.to(dtype)[:, None], out=groups)
+        return w.t()
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + f", group_size={self.group_size}"
+
+
+def _check_supported(model: nn.Module, mode: str) -> None:
+    for module in model.modules():
+        if isinstance(module, nn.Linear) and module.weight.device.type != "cpu":
+            raise ValueError(f"{mode} quantization runs on CPU only; found a Linear on {module.weight.device}")
+    ops = ["_weight_int8pack_mm"]
+    if mode == "int4":
+        ops += ["_convert_weight_to_int4pack_for_cpu", "_weight_int4pack_mm_for_cpu"]
+    for op in ops:
+        if not hasattr(torch.ops.aten, op):
+            raise RuntimeError(f"{mode} quantization needs torch.ops.aten.{op}, which torch {torch.__version__} lacks")
+
+
+def _copy_remaining(model: nn.Module) -> None:
+    """Give the tensors that were not quantized (embeddings, norms, biases) memory of their own, so that a
+    checkpoint that transformers memory-mapped at load (safetensors) is unmapped, instead of its pages,
+    the bf16 weights just replaced included, staying resident beside the quantized copies."""
+    for param in model.parameters():  # each shared parameter once; it stays shared
+        param.data = param.data.clone()
+    for module in model.modules():
+        if not isinstance(module, _QuantLinear):
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    module._buffers[name] = buf.clone()
+
+
+@torch.no_grad()
+def quantize_weights(model: nn.Module, mode: str) -> nn.Module:
+    """Replace ``model``'s Linear layers in place by weight-only quantized ones and return ``model``.
+
+    ``mode`` is one of ``QUANT_MODES``: ``none`` leaves the model unchanged; ``int8`` and ``int4`` are
+    described in the module docstring. With int4, a layer gets int8 when int4 would change it by more
+    than ``INT4_MAX_ERROR`` or the int4 kernel cannot take its shape (inputs not a multiple of
+    ``INT4_GROUP``, outputs not a multiple of 64). Embeddings and norms keep their dtype (a weight tied to
+    the LM head stays bf16 for the embedding) but are copied: see ``_copy_remaining``.
+    """
+    if mode not in QUANT_MODES:
+        raise ValueError(f"unknown quantization mode {mode!r} (allowed: {', '.join(QUANT_MODES)})")
+    if mode == "none":
+        return model
+    _check_supported(model, mode)
+    # names only, so that each bf16 weight is freed as soon as its layer is replaced
+    names = [name for name, child in model.named_modules() if name and isinstance(child, nn.Linear)]
+    for name in names:
+        linear = model.get_submodule(name)
+        parts = None
+        if mode == "int4" and linear.in_features % INT4_GROUP == 0 and linear.out_features % 64 == 0:
+            parts = _pack_int4(linear.weight.detach(), INT4_GROUP, INT4_MAX_ERROR)
+        new = Int4Linear(linear, parts=parts) if parts else Int8Linear(linear)
+        parent_name, _, attr = name.rpartition(".")
+        setattr(model.get_submodule(parent_name) if parent_name else model, attr, new)
+        del linear, new, parts
+    _copy_remaining(model)
+    return model

@@ -1,0 +1,84 @@
+"""Deterministic candidates from the text: proper-noun spans that could be places or actors.
+
+The model is then asked, item by item, how likely each candidate is to continue its own list
+(see ``second_look.py``); it chooses, it cannot write.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import regex
+
+from summarizer.textspans import body_ranges, fold
+
+# A capitalised word (letters, inner apostrophes, hyphens and dots: "Al-Bab", "Ma'arat", "U.S."),
+# optionally prefixed by a lower-case particle joined with a hyphen ("al-Sham", "el-Fasher").
+_WORD = r"(?:(?:al|el|ad|ar|as|an|at|az|ash)-)?\p{Lu}[\p{L}\p{M}'’.\-]*[\p{L}\p{M}]|\p{Lu}"
+_JOIN = r"(?:of|for|al|el|de|del|da|di|du|la|le|bin|ibn|van|von|the)"
+# ``regex``, not ``re``: it knows Unicode classes (\p{Lu}), so "Ürümqi" and "Çaykara" are names too.
+_SPAN_RE = regex.compile(rf"(?<![\p{{L}}\p{{M}}\-'])(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*")
+
+# Words that open sentences or name days and months, never places or armed actors on their own.
+_NEVER_ALONE = set(
+    "a an the this that these those it its he she they we i you his her their our my in on at of for from by "
+    "with after before during but and or if as when while since until on also however meanwhile monday tuesday "
+    "wednesday thursday friday saturday sunday january february march april may june july august september "
+    "october november december mr mrs ms dr".split()
+)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A proper-noun span: its text and the offset of its first occurrence in the body."""
+
+    text: str
+    start: int
+
+
+def _trim(span: str) -> str:
+    span = re.sub(r"['’]s?$", "", span)  # possessive: "Assad's" -> "Assad"
+    words = span.split(" ")
+    while words and words[0].casefold() in _NEVER_ALONE:
+        words = words[1:]
+    while words and words[-1].casefold() in _NEVER_ALONE:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def proper_noun_spans(article: str, max_words: int = 6) -> list[Candidate]:
+    """Capitalised word sequences in the story's body (captions and datelines left out), first
+    occurrence first, without repeats. A single word that the article also uses in lower case
+    ("Fighting" opening a sentence) is left out, and so are words that only open a sentence."""
+    lower_words = {w for w in re.findall(r"\b[a-z][\w'-]*\b", article)}
+    seen: set[str] = set()
+    out: list[Candidate] = []
+    for start, end in body_ranges(article):
+        for m in _SPAN_RE.finditer(article, start, end):
+            text = _trim(m.group())
+            if not text or len(text) < 2 or len(text.split(" ")) > max_words:
+                continue
+            if " " not in text and text.casefold() in lower_words:
+                continue
+            key = fold(text)
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(Candidate(text, article.find(text, m.start())))
+    return out
+
+
+def covered(candidate: str, mentions: list[str]) -> bool:
+    """True when ``candidate`` is already said by a mention (same words, or its words inside one, or
+    the mention's words inside it: "Syrian" in "Syrian army", "Hama" in "Hama province")."""
+    c = fold(candidate).split()
+    for m in mentions:
+        w = fold(m).split()
+        if not w:
+            continue
+        for a, b in ((c, w), (w, c)):
+            n = len(a)
+            if any(b[i : i + n] == a for i in range(len(b) - n + 1)):
+                return True
+    return False

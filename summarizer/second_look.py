@@ -1,0 +1,189 @@
+"""A second look at the answer: places it left out, and whether there is a war at all.
+
+Small models stop lists early. After the answer is written, every proper-noun span of the article
+that no item mentions yet (``candidates.py``) is put to the model as a yes/no question ("is this a
+place where the reported fighting happens?"); candidates whose log-odds clear a threshold are added
+as locations. The same machinery asks whether the article reports an armed conflict at all, and a
+control article (sport, business) gets empty lists. All scores are kept in ``meta.second_look`` so that
+thresholds can be tuned on the dev split without running the model again (``eval/tune_second_look.py``).
+
+The question's fixed words come before the name, so each candidate after the first costs one forward
+pass over its name's few tokens, the rest being in the KV cache.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from summarizer.candidates import covered, proper_noun_spans
+from summarizer.schema import MAX_LOCATIONS, ConflictSummary, Location
+
+# Log-odds (yes minus no) above which a candidate place is added, and of "armed conflict" below which
+# the lists are emptied. Tuned on the dev split only (eval/tune_second_look.py); see README "Evaluation".
+LOCATION_MIN_LOGODDS = 2.7
+CONFLICT_MIN_LOGODDS = -2.0
+MAX_CANDIDATES = 40
+LOCATION_TYPES = ("country", "region", "province", "city", "town", "village", "district", "site", "other")
+
+GATE_QUESTION = (
+    "\n\nQuestion: does this article report an armed conflict: fighting, attacks, shelling, raids, insurgency "
+    "or military operations by armed forces or armed groups? Sport, business, politics or crime written "
+    "with war words is not an armed conflict. Answer with JSON."
+)
+PLACE_QUESTION = (
+    "\n\nQuestion: is the following a named place (country, region, province, city, town, village, district "
+    "or site) where the reported fighting, attacks, shelling or troop movements happen, or the country or "
+    "region of the conflict? Answer with JSON. Name: "
+)
+ANSWER_PREFIX = '{"answer":'
+
+
+# Words after a name that show it is a noun (a place), not an adjective of nationality.
+_NOT_NOUNS = set(
+    "is was has had have were are will would could can may said says on in at to and or of for with by from "
+    "as after before near where which that since until into".split()
+)
+
+
+class Scorer(Protocol):
+    """A backend that can score continuations (the transformers backend can)."""
+
+    def continuation_logprobs(
+        self, messages: list[dict[str, str]], answer_prefix: str, continuations: list[str]
+    ) -> list[float]: ...
+
+
+@dataclass
+class Look:
+    """What the second look found for one piece of text."""
+
+    conflict_logodds: float | None = None
+    locations: dict[str, float] = field(default_factory=dict)  # candidate -> log-odds of being a place
+    types: dict[str, str] = field(default_factory=dict)
+
+    def as_meta(self) -> dict[str, Any]:
+        return {
+            "conflict_logodds": None if self.conflict_logodds is None else round(self.conflict_logodds, 3),
+            "locations": {k: round(v, 3) for k, v in self.locations.items()},
+            "types": dict(self.types),
+        }
+
+
+def array_end(text: str, key: str) -> int | None:
+    """Index of the ``]`` that closes the array under top-level ``key`` in compact JSON ``text``."""
+    start = text.find(json.dumps(key) + ":[")
+    if start < 0:
+        return None
+    depth, inside, escaped = 0, False, False
+    for i in range(start + len(json.dumps(key)) + 2, len(text)):
+        ch = text[i]
+        if inside:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                inside = False
+        elif ch == '"':
+            inside = True
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            if depth == 0:
+                return i
+            depth -= 1
+    return None
+
+
+def _mentions(data: ConflictSummary) -> list[str]:
+    out: list[str] = []
+    for b in data.belligerents:
+        out += [b.name, *b.aliases]
+    for loc in data.locations:
+        out += [loc.name, *loc.aliases] + ([loc.within] if loc.within else [])
+    for r in data.reinforcements:
+        out += [r.sender] + [x for x in (r.destination, r.origin) if x]
+    return out
+
+
+def _speakers(data: ConflictSummary) -> list[str]:
+    return [q.speaker for q in data.quotes if q.speaker]
+
+
+def look(
+    scorer: Scorer,
+    messages: list[dict[str, str]],
+    answer: str,
+    data: ConflictSummary,
+    article: str,
+    *,
+    gate: bool = True,
+    locations: bool = True,
+) -> Look:
+    """Ask about the candidate places the answer left out, then whether there is an armed conflict.
+
+    Each question is the article's prompt with a question appended; the candidate's name comes last,
+    so every question after the first costs only its name's tokens (the rest is in the KV cache).
+    """
+    found = Look()
+    if locations:
+        said = _mentions(data)
+        speakers = _speakers(data)
+        cands = [
+            c.text
+            for c in proper_noun_spans(article)
+            if not covered(c.text, said) and not any(c.text in s for s in speakers) and not _demonym(c.text, article)
+        ][:MAX_CANDIDATES]
+        for name in cands:
+            asked = _ask(messages, PLACE_QUESTION + json.dumps(name, ensure_ascii=False))
+            yes, no = scorer.continuation_logprobs(asked, ANSWER_PREFIX, ["true", "false"])
+            found.locations[name] = yes - no
+    if gate:
+        yes, no = scorer.continuation_logprobs(_ask(messages, GATE_QUESTION), ANSWER_PREFIX, ["true", "false"])
+        found.conflict_logodds = yes - no
+    return found
+
+
+def _ask(messages: list[dict[str, str]], question: str) -> list[dict[str, str]]:
+    return [*messages[:-1], {"role": "user", "content": messages[-1]["content"] + question}]
+
+
+def _demonym(word: str, article: str) -> bool:
+    """A single word used as an adjective of nationality ("Syrian" in "Syrian troops"): it has a
+    demonym's ending and every time it stands in the article a lower-case word follows that is not a
+    verb or a preposition ("Mali is", "Sudan has" are places)."""
+    if " " in word or not re.search(r"(ian|ean|ese|ish|i|ic)$", word):
+        return False
+    follows = re.findall(rf"\b{re.escape(word)}\b(?: ([\w']+))?", article)
+    return bool(follows) and all(f and f[0].islower() and f not in _NOT_NOUNS for f in follows)
+
+
+def type_of(scorer: Scorer, messages: list[dict[str, str]], answer: str, name: str) -> str:
+    """The location type the model finds likeliest for an added place."""
+    end = array_end(answer, "locations")
+    prefix = answer[:end] if end is not None else answer
+    sep = "" if prefix.endswith("[") else ","
+    item = f'{prefix}{sep}{{"name":{json.dumps(name, ensure_ascii=False)},"aliases":[],"type":"'
+    scores = scorer.continuation_logprobs(messages, item, [f'{t}"' for t in LOCATION_TYPES])
+    return LOCATION_TYPES[max(range(len(scores)), key=scores.__getitem__)]
+
+
+def no_conflict(data: ConflictSummary) -> ConflictSummary:
+    """The answer for an article that reports no armed conflict: quotes and summary only."""
+    return data.model_copy(update={"belligerents": [], "locations": [], "reinforcements": []})
+
+
+def add_locations(data: ConflictSummary, found: Look, margin: float = LOCATION_MIN_LOGODDS) -> ConflictSummary:
+    """The answer with the candidate places above ``margin`` added (type as scored, within null)."""
+    added = [
+        Location(name=name, aliases=[], type=found.types.get(name, "other"), within=None)
+        for name, score in found.locations.items()
+        if score > margin
+    ]
+    room = max(0, MAX_LOCATIONS - len(data.locations))
+    if not added or not room:
+        return data
+    return data.model_copy(update={"locations": [*data.locations, *added[:room]]})

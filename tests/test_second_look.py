@@ -1,0 +1,456 @@
+"""The second look: candidate places put to the model as yes/no questions, the armed-conflict gate,
+and what is added or emptied afterwards. The model is replaced by a scripted scorer."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from summarizer.schema import MAX_LOCATIONS, Belligerent, ConflictSummary, Location, Quote, Reinforcement
+from summarizer.second_look import (
+    ANSWER_PREFIX,
+    GATE_QUESTION,
+    LOCATION_MIN_LOGODDS,
+    LOCATION_TYPES,
+    MAX_CANDIDATES,
+    PLACE_QUESTION,
+    Look,
+    add_locations,
+    array_end,
+    look,
+    no_conflict,
+    type_of,
+)
+
+# An invented article; its candidates are Northern Front, Tolin, Dorvanian, Kessar, Port Selby and
+# Colonel Vasko Brel ("Marrow Heights" is in a photo caption).
+ARTICLE = (
+    "The rebels of the Northern Front shelled Tolin on Monday, the Dorvanian army said.\n"
+    "The fighting spread to Kessar and to villages near Port Selby.\n"
+    '"We will hold Tolin," said Colonel Vasko Brel, a commander of the Northern Front.\n'
+    "A damaged house in Marrow Heights, in this file photo.\n"
+)
+MESSAGES = [
+    {"role": "system", "content": "Fill the schema."},
+    {"role": "user", "content": "An example article."},
+    {"role": "assistant", "content": "{}"},
+    {"role": "user", "content": "Article:\n" + ARTICLE},
+]
+
+
+def compact(obj: Any) -> str:
+    """JSON as the grammar makes the model write it."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def answer_dict(locations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "summary": "Northern Front rebels shelled Tolin [in Dorvania].",
+        "belligerents": [
+            {"name": "Northern Front", "aliases": ["rebels"], "side": "rebels", "role": "combatant"},
+            {"name": "Dorvanian army", "aliases": [], "side": "government", "role": "combatant"},
+        ],
+        "locations": [{"name": "Tolin", "aliases": [], "type": "town", "within": None}]
+        if locations is None
+        else locations,
+        "reinforcements": [],
+        "quotes": [
+            {"text": "We will hold Tolin,", "speaker": "Colonel Vasko Brel", "speaker_affiliation": "Northern Front"}
+        ],
+    }
+
+
+def answer_and_data(locations: list[dict[str, Any]] | None = None) -> tuple[str, ConflictSummary]:
+    text = compact(answer_dict(locations))
+    return text, ConflictSummary.model_validate_json(text)
+
+
+Call = tuple[list[dict[str, str]], str, list[str]]
+
+
+class ScriptedScorer:
+    """Returns fixed log-probabilities and records every call.
+
+    ``places`` maps a candidate name to its (yes, no) scores for the place question; ``gate`` is the
+    (yes, no) pair for the armed-conflict question; ``scores`` maps other continuations (type_of) to a score.
+    """
+
+    def __init__(
+        self,
+        places: dict[str, tuple[float, float]] | None = None,
+        gate: tuple[float, float] = (-0.5, -3.0),
+        scores: dict[str, float] | None = None,
+        default: float = -6.0,
+    ) -> None:
+        self.places = places or {}
+        self.gate = gate
+        self.scores = scores or {}
+        self.default = default
+        self.calls: list[Call] = []
+
+    def continuation_logprobs(
+        self, messages: list[dict[str, str]], answer_prefix: str, continuations: list[str]
+    ) -> list[float]:
+        self.calls.append((copy.deepcopy(messages), answer_prefix, list(continuations)))
+        last = messages[-1]["content"]
+        if last.endswith(GATE_QUESTION):
+            return list(self.gate)
+        if PLACE_QUESTION in last:
+            return list(self.places.get(asked_name(last), (-2.0, -1.0)))
+        return [self.scores.get(c, self.default) for c in continuations]
+
+    def place_calls(self) -> list[Call]:
+        return [c for c in self.calls if PLACE_QUESTION in c[0][-1]["content"]]
+
+    def gate_calls(self) -> list[Call]:
+        return [c for c in self.calls if c[0][-1]["content"].endswith(GATE_QUESTION)]
+
+    def asked(self) -> list[str]:
+        """The candidate names put to the model, in order."""
+        return [asked_name(c[0][-1]["content"]) for c in self.place_calls()]
+
+
+def asked_name(content: str) -> str:
+    return json.loads(content.split(PLACE_QUESTION)[-1])
+
+
+def asked_about(article: str, data: ConflictSummary | None = None) -> list[str]:
+    answer, default = answer_and_data()
+    scorer = ScriptedScorer()
+    look(scorer, MESSAGES, answer, data or default, article, gate=False)
+    return scorer.asked()
+
+
+# ---- array_end -----------------------------------------------------------------------------------
+
+
+def test_array_end_simple() -> None:
+    text = '{"locations":[],"x":1}'
+    assert array_end(text, "locations") == text.index("]")
+
+
+def test_array_end_nested_objects_and_arrays() -> None:
+    text = compact(answer_dict())
+    end = array_end(text, "locations")
+    assert end is not None
+    assert text[end] == "]"
+    assert text[end:].startswith('],"reinforcements":')
+    assert json.loads(text[text.index('"locations":[') + len('"locations":') : end + 1]) == answer_dict()["locations"]
+
+
+def test_array_end_other_keys() -> None:
+    text = compact(answer_dict())
+    for key in ("belligerents", "reinforcements", "quotes"):
+        end = array_end(text, key)
+        assert end is not None and text[end] == "]"
+        start = text.index(json.dumps(key) + ":[") + len(key) + 3
+        assert json.loads(text[start : end + 1]) == answer_dict()[key]
+
+
+def test_array_end_ignores_brackets_and_escaped_quotes_in_strings() -> None:
+    locations = [
+        {"name": 'Tolin "]} [{', "aliases": ["a\\]", '\\"]'], "type": "town", "within": "x ] y"},
+        {"name": "Kessar", "aliases": [], "type": "city", "within": None},
+    ]
+    text = compact(answer_dict(locations))
+    assert '\\"]' in text  # an escaped quote followed by a bracket, inside a string
+    end = array_end(text, "locations")
+    assert end is not None
+    assert text[end:].startswith('],"reinforcements":')
+    start = text.index('"locations":[') + len('"locations":')
+    assert json.loads(text[start : end + 1]) == locations
+
+
+def test_array_end_summary_with_brackets_before_the_key() -> None:
+    text = compact({"summary": 'a "[" ] } {', "locations": [["x"], {"y": "]"}], "quotes": []})
+    end = array_end(text, "locations")
+    assert end is not None and text[end:] == '],"quotes":[]}'
+
+
+def test_array_end_missing_key_or_unclosed_array() -> None:
+    assert array_end('{"belligerents":[]}', "locations") is None
+    assert array_end('{"locations":{}}', "locations") is None  # not an array
+    assert array_end('{"locations":[{"name":"Tolin"', "locations") is None
+    assert array_end("", "locations") is None
+
+
+# ---- look: candidates ----------------------------------------------------------------------------
+
+
+def test_candidates_exclude_mentions_speakers_and_captions() -> None:
+    # Northern Front and Dorvanian (in "Dorvanian army") are belligerents, Tolin a location, Colonel
+    # Vasko Brel a speaker; Marrow Heights is only in a photo caption
+    assert asked_about(ARTICLE) == ["Kessar", "Port Selby"]
+
+
+def test_candidates_exclude_aliases_within_and_reinforcement_places() -> None:
+    article = (
+        "The rebels of the Northern Front shelled Tolin and Kessar on Monday.\n"
+        "The Dorvanian army sent tanks from Varlo to Port Selby, in Brask province, near Ostrava Ridge.\n"
+    )
+    text = compact(
+        {
+            "summary": "Fighting.",
+            "belligerents": [{"name": "rebels", "aliases": ["Northern Front"], "side": "r", "role": "combatant"}],
+            "locations": [{"name": "Tolin", "aliases": ["Kessar"], "type": "town", "within": "Brask province"}],
+            "reinforcements": [
+                {
+                    "sender": "Dorvanian army",
+                    "forces": "tanks",
+                    "destination": "Port Selby",
+                    "origin": "Varlo",
+                    "status": "under_way",
+                }
+            ],
+            "quotes": [],
+        }
+    )
+    assert asked_about(article, ConflictSummary.model_validate_json(text)) == ["Ostrava Ridge"]
+
+
+def test_speaker_exclusion_is_by_substring() -> None:
+    _, data = answer_and_data()
+    data = data.model_copy(
+        update={"quotes": [Quote(text="x", speaker="Colonel Vasko Brel of Kessar", speaker_affiliation=None)]}
+    )
+    assert asked_about(ARTICLE, data) == ["Port Selby"]
+
+
+def test_demonyms_are_not_asked_about() -> None:
+    article = "The Varnian troops shelled Kessar. The Ostlandi militia and Varnian tanks left.\n"
+    assert asked_about(article) == ["Kessar"]
+
+
+def test_a_demonym_that_also_stands_alone_is_asked_about() -> None:
+    article = "The Varnian troops shelled Kessar, said a Varnian.\n"
+    assert asked_about(article) == ["Varnian", "Kessar"]
+
+
+@pytest.mark.parametrize(
+    "article, name",
+    [
+        ("The fighting in Sudan has killed thousands. The war in Sudan began in April.\n", "Sudan"),
+        ("The shelling of Mali has stopped, and Mali is calm.\n", "Mali"),
+        ("The drones hit Tehran on Monday.\n", "Tehran"),
+        ("The protests in \u00dcr\u00fcmqi were crushed.\n", "\u00dcr\u00fcmqi"),
+    ],
+)
+def test_countries_and_cities_ending_like_demonyms_are_asked_about(article: str, name: str) -> None:
+    # "Sudan has", "Mali is", "Tehran on": a lower-case word follows, but these are places, not adjectives
+    assert name in asked_about(article)
+
+
+def test_no_call_when_every_candidate_is_covered() -> None:
+    locations = [{"name": n, "aliases": [], "type": "town", "within": None} for n in ("Tolin", "Kessar", "Port Selby")]
+    answer, data = answer_and_data(locations)
+    scorer = ScriptedScorer()
+    found = look(scorer, MESSAGES, answer, data, ARTICLE, gate=False)
+    assert scorer.calls == []
+    assert found.locations == {} and found.conflict_logodds is None
+
+
+def test_at_most_max_candidates_are_asked_about() -> None:
+    names = [f"Town{chr(65 + i // 26)}{chr(97 + i % 26)}" for i in range(MAX_CANDIDATES + 5)]
+    article = "The shelling hit " + ", ".join(names) + ".\n"
+    answer, data = answer_and_data()
+    scorer = ScriptedScorer()
+    found = look(scorer, MESSAGES, answer, data, article, gate=False)
+    assert scorer.asked() == names[:MAX_CANDIDATES]
+    assert list(found.locations) == names[:MAX_CANDIDATES]
+
+
+# ---- look: the place questions and their log-odds -----------------------------------------------
+
+
+def test_place_question_is_appended_to_the_last_user_message() -> None:
+    answer, data = answer_and_data()
+    before = copy.deepcopy(MESSAGES)
+    scorer = ScriptedScorer()
+    look(scorer, MESSAGES, answer, data, ARTICLE, gate=False)
+    assert MESSAGES == before  # the caller's messages are not changed
+    calls = scorer.place_calls()
+    assert len(calls) == 2
+    for (messages, prefix, conts), name in zip(calls, ["Kessar", "Port Selby"], strict=True):
+        assert messages[:-1] == MESSAGES[:-1]
+        assert messages[-1] == {"role": "user", "content": MESSAGES[-1]["content"] + PLACE_QUESTION + f'"{name}"'}
+        assert prefix == ANSWER_PREFIX == '{"answer":'
+        assert conts == ["true", "false"]
+
+
+def test_place_names_are_json_strings_with_non_ascii_kept() -> None:
+    article = "The shelling hit the Kessar Bridge and \u00dcr\u00fcmqi.\n"
+    answer, data = answer_and_data()
+    scorer = ScriptedScorer()
+    look(scorer, MESSAGES, answer, data, article, gate=False)
+    contents = [c[0][-1]["content"] for c in scorer.place_calls()]
+    assert contents[0].endswith(PLACE_QUESTION + '"Kessar Bridge"')
+    assert contents[1].endswith(PLACE_QUESTION + '"\u00dcr\u00fcmqi"')  # not escaped to \\u00dc
+
+
+def test_location_log_odds_are_yes_minus_no() -> None:
+    answer, data = answer_and_data()
+    scorer = ScriptedScorer({"Kessar": (-0.25, -3.5), "Port Selby": (-4.5, -0.5)})
+    found = look(scorer, MESSAGES, answer, data, ARTICLE, gate=False)
+    assert found.locations == pytest.approx({"Kessar": 3.25, "Port Selby": -4.0})
+    assert list(found.locations) == ["Kessar", "Port Selby"]  # article order
+    assert found.types == {}
+
+
+def test_locations_off_makes_no_place_call() -> None:
+    answer, data = answer_and_data()
+    scorer = ScriptedScorer(gate=(-1.0, -1.5))
+    found = look(scorer, MESSAGES, answer, data, ARTICLE, locations=False)
+    assert scorer.place_calls() == [] and len(scorer.calls) == 1
+    assert found.locations == {}
+    assert found.conflict_logodds == pytest.approx(0.5)
+
+
+# ---- look: the gate ------------------------------------------------------------------------------
+
+
+def test_gate_log_odds_and_question() -> None:
+    answer, data = answer_and_data()
+    before = copy.deepcopy(MESSAGES)
+    scorer = ScriptedScorer(gate=(-0.25, -2.75))
+    found = look(scorer, MESSAGES, answer, data, ARTICLE, locations=False)
+    assert MESSAGES == before
+    ((messages, prefix, conts),) = scorer.gate_calls()
+    assert prefix == ANSWER_PREFIX
+    assert conts == ["true", "false"]
+    assert messages[:-1] == MESSAGES[:-1]
+    assert messages[-1] == {"role": "user", "content": MESSAGES[-1]["content"] + GATE_QUESTION}
+    assert found.conflict_logodds == pytest.approx(2.5)
+
+
+def test_gate_negative_log_odds() -> None:
+    answer, data = answer_and_data()
+    found = look(ScriptedScorer(gate=(-4.0, -0.5)), MESSAGES, answer, data, ARTICLE, locations=False)
+    assert found.conflict_logodds == pytest.approx(-3.5)
+
+
+def test_gate_off() -> None:
+    answer, data = answer_and_data()
+    scorer = ScriptedScorer()
+    found = look(scorer, MESSAGES, answer, data, ARTICLE, gate=False)
+    assert scorer.gate_calls() == []
+    assert found.conflict_logodds is None
+
+
+def test_both_looks_in_one_call_gate_last() -> None:
+    answer, data = answer_and_data()
+    scorer = ScriptedScorer({"Kessar": (-1.0, -1.5)}, gate=(-0.1, -0.2))
+    found = look(scorer, MESSAGES, answer, data, ARTICLE)
+    assert len(scorer.place_calls()) == 2 and len(scorer.gate_calls()) == 1
+    assert scorer.calls[-1] == scorer.gate_calls()[0]
+    assert found.conflict_logodds == pytest.approx(0.1)
+    assert found.locations["Kessar"] == pytest.approx(0.5)
+    meta = found.as_meta()
+    assert meta["conflict_logodds"] == 0.1
+    assert meta["locations"] == {"Kessar": 0.5, "Port Selby": -1.0} and meta["types"] == {}
+    json.dumps(meta)  # serialisable
+
+
+def test_as_meta_without_gate() -> None:
+    assert Look().as_meta() == {"conflict_logodds": None, "locations": {}, "types": {}}
+
+
+# ---- type_of -------------------------------------------------------------------------------------
+
+
+def test_type_of_picks_the_likeliest_type() -> None:
+    answer, _ = answer_and_data()
+    scorer = ScriptedScorer(scores={'city"': -0.5, 'town"': -0.7})
+    assert type_of(scorer, MESSAGES, answer, "Kessar") == "city"
+    ((_, prefix, conts),) = scorer.calls
+    assert conts == [f'{t}"' for t in LOCATION_TYPES]
+    end = answer.index('],"reinforcements":')
+    assert prefix == answer[:end] + ',{"name":"Kessar","aliases":[],"type":"'
+
+
+def test_type_of_in_an_empty_list() -> None:
+    answer, _ = answer_and_data([])
+    scorer = ScriptedScorer(scores={'village"': -0.1})
+    assert type_of(scorer, MESSAGES, answer, "Kessar") == "village"
+    ((_, prefix, _),) = scorer.calls
+    assert prefix.endswith('"locations":[{"name":"Kessar","aliases":[],"type":"')
+
+
+# ---- add_locations -------------------------------------------------------------------------------
+
+
+def locs(n: int) -> list[Location]:
+    return [Location(name=f"Place{i}", aliases=[], type="town", within=None) for i in range(n)]
+
+
+def summary_with(n: int) -> ConflictSummary:
+    _, data = answer_and_data()
+    return data.model_copy(update={"locations": locs(n)})
+
+
+def test_add_locations_above_margin_with_types() -> None:
+    data = summary_with(1)
+    found = Look(
+        locations={"Kessar": 0.5, "Port Selby": -0.1, "Brask": 0.0, "Varlo": 3.0},
+        types={"Kessar": "city", "Port Selby": "town"},
+    )
+    out = add_locations(data, found, margin=0.0)
+    assert [loc.name for loc in out.locations] == ["Place0", "Kessar", "Varlo"]
+    assert out.locations[1] == Location(name="Kessar", aliases=[], type="city", within=None)
+    assert out.locations[2].type == "other"  # no type scored
+    assert data.locations == locs(1)  # the input is not changed
+    ConflictSummary.model_validate(out.model_dump())
+
+
+def test_add_locations_custom_margin() -> None:
+    data = summary_with(0)
+    found = Look(locations={"Kessar": 0.5, "Port Selby": -0.1, "Varlo": 3.0})
+    assert [loc.name for loc in add_locations(data, found, margin=1.0).locations] == ["Varlo"]
+    assert [loc.name for loc in add_locations(data, found, margin=-1.0).locations] == ["Kessar", "Port Selby", "Varlo"]
+
+
+def test_add_locations_default_threshold() -> None:
+    data = summary_with(0)
+    found = Look(locations={"Kessar": LOCATION_MIN_LOGODDS, "Varlo": LOCATION_MIN_LOGODDS + 0.01, "Brask": 0.5})
+    assert [loc.name for loc in add_locations(data, found).locations] == ["Varlo"]  # strictly above
+
+
+def test_add_locations_nothing_above_margin_returns_the_same() -> None:
+    data = summary_with(2)
+    assert add_locations(data, Look(locations={"Kessar": -0.5})) is data
+    assert add_locations(data, Look()) is data
+
+
+@pytest.mark.parametrize("already", [MAX_LOCATIONS - 3, MAX_LOCATIONS - 1, MAX_LOCATIONS])
+def test_add_locations_never_past_max(already: int) -> None:
+    data = summary_with(already)
+    found = Look(locations={f"Extra{i}": LOCATION_MIN_LOGODDS + 1.0 + i for i in range(10)})
+    out = add_locations(data, found)
+    assert len(out.locations) == MAX_LOCATIONS
+    assert [loc.name for loc in out.locations[already:]] == [f"Extra{i}" for i in range(MAX_LOCATIONS - already)]
+    ConflictSummary.model_validate(out.model_dump())
+
+
+# ---- no_conflict ---------------------------------------------------------------------------------
+
+
+def test_no_conflict_keeps_quotes_and_summary() -> None:
+    _, data = answer_and_data()
+    data = data.model_copy(
+        update={
+            "reinforcements": [
+                Reinforcement(
+                    sender="Dorvanian army", forces="tanks", destination="Tolin", origin=None, status="planned"
+                )
+            ]
+        }
+    )
+    assert data.belligerents and data.locations and data.reinforcements
+    out = no_conflict(data)
+    assert out.belligerents == [] and out.locations == [] and out.reinforcements == []
+    assert out.summary == data.summary
+    assert out.quotes == data.quotes and out.quotes
+    assert data.belligerents and data.locations and data.reinforcements  # the input is not changed
+    assert isinstance(data.belligerents[0], Belligerent)
