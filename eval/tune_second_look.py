@@ -26,8 +26,8 @@ from summarizer.evaluation.scoring import score  # noqa: E402
 from summarizer.predictions import read_predictions  # noqa: E402
 from summarizer.schema import MAX_LOCATIONS  # noqa: E402
 
-LOCATION_GRID = [None, 1.5, 2.0, 2.25, 2.5, 2.75, 3.0, 3.25, 3.5, 4.0, 4.5]
-CONFLICT_GRID = [None, -4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0]
+LOCATION_GRID = [None, 0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0]
+CONFLICT_GRID = [None, -2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
 
 
 def apply(line: dict[str, Any], loc_t: float | None, conf_t: float | None) -> dict[str, Any]:

@@ -37,6 +37,7 @@ def _model_options(args: argparse.Namespace) -> dict:
         "input_budget": args.input_budget or None,
         "backend": args.backend,
         "second_look": not args.no_second_look,
+        "quantize": args.quantize,
     }
 
 
@@ -47,6 +48,12 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
         choices=("transformers", "llamacpp"),
         default="transformers",
         help="transformers (default) or llamacpp (needs the llamacpp extra; .gguf models only)",
+    )
+    p.add_argument(
+        "--quantize",
+        choices=("none", "int8", "int4"),
+        default="none",
+        help="weights for the transformers backend: none (bf16, default), int8 or int4 (faster decoding)",
     )
     p.add_argument(
         "--no-second-look",

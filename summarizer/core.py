@@ -39,6 +39,8 @@ class Summarizer:
     model directory, or a ``.gguf`` file. ``backend`` may also be a ready ``Backend`` object.
     ``second_look``: after each answer, score places the answer left out and ask whether the article
     reports an armed conflict at all (see ``second_look.py``); needs a backend that scores continuations.
+    ``quantize``: "int8" or "int4" weights for the transformers backend (faster decoding, less memory,
+    a quality cost measured in the README), default "none" (bf16).
     ``location_min_logodds`` / ``conflict_min_logodds``: the second look's thresholds (None: only record
     the scores in ``meta.second_look``, change nothing).
     """
@@ -51,6 +53,7 @@ class Summarizer:
         input_budget: int | None = DEFAULT_INPUT_BUDGET,
         backend: str | Backend = "transformers",
         second_look: bool = True,
+        quantize: str = "none",
         location_min_logodds: float | None = LOCATION_MIN_LOGODDS,
         conflict_min_logodds: float | None = CONFLICT_MIN_LOGODDS,
     ) -> None:
@@ -60,7 +63,7 @@ class Summarizer:
             raise ValueError("input_budget must be at least 200 tokens (or None for no chunking)")
         self.max_new_tokens = max_new_tokens
         self.input_budget = input_budget
-        self.backend: Backend = load_backend(model, backend) if isinstance(backend, str) else backend
+        self.backend: Backend = load_backend(model, backend, quantize) if isinstance(backend, str) else backend
         self.second_look = second_look and hasattr(self.backend, "continuation_logprobs")
         self.location_min_logodds = location_min_logodds
         self.conflict_min_logodds = conflict_min_logodds

@@ -197,3 +197,19 @@ def test_smollm2_quantized_greedy_continuation(smollm2: tuple[nn.Module, object]
     with torch.inference_mode():
         out = model.generate(ids, max_new_tokens=4, do_sample=False)
     assert "Paris" in tokenizer.decode(out[0, ids.shape[1] :])
+
+
+def test_quantize_is_refused_for_the_llamacpp_backend() -> None:
+    from summarizer.backends import load_backend
+
+    with pytest.raises(ValueError, match="transformers backend only"):
+        load_backend(None, "llamacpp", "int8")
+
+
+def test_cli_offers_the_quantization_modes() -> None:
+    from summarizer.cli import build_parser
+
+    args = build_parser().parse_args(["extract", "a.txt", "--quantize", "int8", "--no-second-look"])
+    assert args.quantize == "int8" and args.no_second_look
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["extract", "a.txt", "--quantize", "int3"])

@@ -131,10 +131,15 @@ def _load_dir(spec: str | Path):
 class TransformersBackend:
     """A causal LM loaded with transformers, decoding under llguidance grammars."""
 
-    def __init__(self, model: str | None = None, *, draft_tokens: int = DRAFT_TOKENS) -> None:
+    def __init__(self, model: str | None = None, *, draft_tokens: int = DRAFT_TOKENS, quantize: str = "none") -> None:
+        from summarizer.backends.quantize import QUANT_MODES, quantize_weights
+
         if draft_tokens < 0:
             raise ValueError("draft_tokens must be 0 (no copy speculation) or more")
+        if quantize not in QUANT_MODES:
+            raise ValueError(f"unknown quantization mode {quantize!r} (allowed: {', '.join(QUANT_MODES)})")
         self.draft_tokens = draft_tokens
+        self.quantize = quantize
         start = time.perf_counter()
         if model is None:
             gguf = model_store.bundled_gguf_path()
@@ -156,6 +161,9 @@ class TransformersBackend:
                     f"model id in the local cache ({str(exc).splitlines()[0]})"
                 ) from exc
         self.model.eval()
+        if quantize != "none":
+            quantize_weights(self.model, quantize)
+            self.model_name = f"{self.model_name} [{quantize} weights]"
         if getattr(self.tokenizer, "chat_template", None) is None:
             raise model_store.ModelNotAvailableError(f"model {self.model_name!r} has no chat template")
         self.ll_tokenizer = llguidance.hf.from_tokenizer(self.tokenizer)
