@@ -24,14 +24,22 @@ from summarizer.candidates import covered  # noqa: E402
 from summarizer.evaluation.gold import load_gold  # noqa: E402
 from summarizer.evaluation.scoring import score  # noqa: E402
 from summarizer.predictions import read_predictions  # noqa: E402
-from summarizer.schema import MAX_LOCATIONS  # noqa: E402
+from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS  # noqa: E402
 
-LOCATION_GRID = [None, 0.0, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0]
-CONFLICT_GRID = [None, -2.0, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+LOCATION_GRID = [None, 0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 2.5]
+ACTOR_GRID = [None, 0.0, 0.5, 1.0, 1.5, 2.0, 2.5]
+KEEP_GRID = [None, -1.0, -0.5, 0.0, 0.5, 1.0]
+CONFLICT_GRID = [None, 1.0, 1.5, 2.0, 2.5]
 
 
-def apply(line: dict[str, Any], loc_t: float | None, conf_t: float | None) -> dict[str, Any]:
-    """A prediction line with the thresholds applied (a deep copy)."""
+def apply(
+    line: dict[str, Any],
+    loc_t: float | None,
+    conf_t: float | None,
+    actor_t: float | None = None,
+    keep_t: float | None = None,
+) -> dict[str, Any]:
+    """A prediction line with the thresholds applied (a deep copy), as ``summarizer.core`` does."""
     line = copy.deepcopy(line)
     pred = line.get("prediction")
     looks = (line.get("meta") or {}).get("second_look") or []
@@ -41,15 +49,46 @@ def apply(line: dict[str, Any], loc_t: float | None, conf_t: float | None) -> di
     if conf_t is not None and gates and max(gates) < conf_t:
         pred.update(belligerents=[], locations=[], reinforcements=[])
         return line
-    if loc_t is None:
-        return line
-    said = [m for loc in pred["locations"] for m in [loc["name"], *loc["aliases"]]]
     for lk in looks:
-        for name, logodds in lk["locations"].items():
-            if logodds > loc_t and not covered(name, said) and len(pred["locations"]) < MAX_LOCATIONS:
-                pred["locations"].append({"name": name, "aliases": [], "type": "other", "within": None})
-                said.append(name)
+        actors, places = lk.get("actors") or {}, lk["locations"]
+        if loc_t is not None:
+            said = [m for loc in pred["locations"] for m in [loc["name"], *loc["aliases"]]]
+            for name, logodds in places.items():
+                if actor_t is not None and actors.get(name, -99.0) > logodds:
+                    continue
+                if logodds > loc_t and not covered(name, said) and len(pred["locations"]) < MAX_LOCATIONS:
+                    pred["locations"].append({"name": name, "aliases": [], "type": "other", "within": None})
+                    said.append(name)
+        if keep_t is not None:
+            checked = lk.get("checked") or {}
+            gone = [b for b in pred["belligerents"] if checked.get(b["name"], keep_t) < keep_t]
+            dropped = {m.casefold() for b in gone for m in [b["name"], *b["aliases"]]}
+            pred["belligerents"] = [b for b in pred["belligerents"] if b not in gone]
+            pred["reinforcements"] = [r for r in pred["reinforcements"] if r["sender"].casefold() not in dropped]
+        if actor_t is not None:
+            said = [m for b in pred["belligerents"] for m in [b["name"], *b["aliases"]]]
+            for name, logodds in actors.items():
+                if places.get(name, -99.0) > logodds:
+                    continue
+                if logodds > actor_t and not covered(name, said) and len(pred["belligerents"]) < MAX_BELLIGERENTS:
+                    pred["belligerents"].append({"name": name, "aliases": [], "side": name, "role": "combatant"})
+                    said.append(name)
     return line
+
+
+def _row(records: list[Any], preds: dict[str, Any], controls: list[str], key: tuple[Any, ...]) -> None:
+    lines = {k: apply(v, *key) for k, v in preds.items()}
+    f = score(records, lines, n_boot=0)["fields"]
+    ctrl = sum(len((lines[c].get("prediction") or {}).get("belligerents", [])) for c in controls)
+
+    def prf(name: str) -> str:
+        d = f[name]
+        return "/".join("-" if d[k] is None else f"{d[k]:.2f}" for k in ("precision", "recall", "f1"))
+
+    print(
+        " ".join(f"{k!s:>5}" for k in key)
+        + f" | {prf('belligerents'):>14} | {prf('locations'):>14} | {f['reinforcements']['f1'] or 0:5.2f} | {ctrl}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -60,23 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     preds = read_predictions(Path(args.run) / "predictions.jsonl")
     records = [r for r in load_gold(args.gold) if r.id in preds]
     print(f"{len(records)} articles")
-    print(f"{'loc_t':>6} {'conf_t':>6} | {'bel P/R/F1':>16} | {'loc P/R/F1':>16} | {'rein F1':>7} | ctrl bel")
     controls = [r.id for r in records if not r.gold.get("belligerents")]
-    for conf_t in CONFLICT_GRID:
-        for loc_t in LOCATION_GRID if conf_t is None else [None]:
-            lines = {k: apply(v, loc_t, conf_t) for k, v in preds.items()}
-            s = score(records, lines, n_boot=0)
-            f = s["fields"]
-            ctrl = sum(len((lines[c].get("prediction") or {}).get("belligerents", [])) for c in controls)
-
-            def prf(name: str, f: dict[str, Any] = f) -> str:
-                d = f[name]
-                return "/".join("-" if d[k] is None else f"{d[k]:.2f}" for k in ("precision", "recall", "f1"))
-
-            print(
-                f"{loc_t!s:>6} {conf_t!s:>6} | {prf('belligerents'):>16} | {prf('locations'):>16} | "
-                f"{f['reinforcements']['f1'] or 0:7.2f} | {ctrl}"
-            )
+    print("loc_t conf_t actor_t keep_t | belligerents P/R/F1 | locations P/R/F1 | reinf F1 | control belligerents")
+    seen = set()
+    keys = [(t, None, None, None) for t in LOCATION_GRID] + [(None, t, None, None) for t in CONFLICT_GRID]
+    keys += [(1.5, None, t, None) for t in ACTOR_GRID] + [(1.5, None, None, t) for t in KEEP_GRID]
+    for key in keys:
+        if key not in seen:
+            seen.add(key)
+            _row(records, preds, controls, key)
     return 0
 
 

@@ -14,12 +14,17 @@ from summarizer.prompting import PromptSet, build_messages, load_prompts
 from summarizer.result import Result
 from summarizer.schema import SCHEMA_VERSION, Meta, generation_schema
 from summarizer.second_look import (
+    ACTOR_MIN_LOGODDS,
     CONFLICT_MIN_LOGODDS,
+    KEEP_MIN_LOGODDS,
     LOCATION_MIN_LOGODDS,
     Look,
+    add_belligerents,
     add_locations,
+    drop_belligerents,
     look,
     no_conflict,
+    side_of,
     type_of,
 )
 
@@ -41,8 +46,8 @@ class Summarizer:
     reports an armed conflict at all (see ``second_look.py``); needs a backend that scores continuations.
     ``quantize``: "int8" or "int4" weights for the transformers backend (faster decoding, less memory,
     a quality cost measured in the README), default "none" (bf16).
-    ``location_min_logodds`` / ``conflict_min_logodds``: the second look's thresholds (None: only record
-    the scores in ``meta.second_look``, change nothing).
+    ``location_min_logodds`` / ``actor_min_logodds`` / ``keep_min_logodds`` / ``conflict_min_logodds``:
+    the second look's thresholds (None: only record the scores in ``meta.second_look``, change nothing).
     """
 
     def __init__(
@@ -56,6 +61,8 @@ class Summarizer:
         quantize: str = "none",
         location_min_logodds: float | None = LOCATION_MIN_LOGODDS,
         conflict_min_logodds: float | None = CONFLICT_MIN_LOGODDS,
+        actor_min_logodds: float | None = ACTOR_MIN_LOGODDS,
+        keep_min_logodds: float | None = KEEP_MIN_LOGODDS,
     ) -> None:
         if max_new_tokens < 64:
             raise ValueError("max_new_tokens must be at least 64")
@@ -67,6 +74,8 @@ class Summarizer:
         self.second_look = second_look and hasattr(self.backend, "continuation_logprobs")
         self.location_min_logodds = location_min_logodds
         self.conflict_min_logodds = conflict_min_logodds
+        self.actor_min_logodds = actor_min_logodds
+        self.keep_min_logodds = keep_min_logodds
         self.prompts: PromptSet = load_prompts()
         self._schema = generation_schema()
 
@@ -103,6 +112,14 @@ class Summarizer:
                         if score > self.location_min_logodds:
                             found.types[name] = type_of(self.backend, messages, gen.text, name)  # type: ignore[arg-type]
                     part = add_locations(part, found, self.location_min_logodds)
+                if self.keep_min_logodds is not None:
+                    part = drop_belligerents(part, found, self.keep_min_logodds)
+                if self.actor_min_logodds is not None:
+                    labels = list(dict.fromkeys(b.side for b in part.belligerents))
+                    for name, score in found.actors.items():
+                        if score > self.actor_min_logodds:
+                            found.sides[name] = side_of(self.backend, messages, gen.text, name, labels)  # type: ignore[arg-type]
+                    part = add_belligerents(part, found, self.actor_min_logodds)
                 gen.timings["second_look_s"] = round(time.perf_counter() - t1, 4)
                 looks.append(found)
             parts.append(part)
