@@ -11,6 +11,7 @@ import pytest
 
 from summarizer.schema import MAX_LOCATIONS, Belligerent, ConflictSummary, Location, Quote, Reinforcement
 from summarizer.second_look import (
+    ACTOR_QUESTION,
     ANSWER_PREFIX,
     GATE_QUESTION,
     LOCATION_MIN_LOGODDS,
@@ -18,10 +19,13 @@ from summarizer.second_look import (
     MAX_CANDIDATES,
     PLACE_QUESTION,
     Look,
+    add_belligerents,
     add_locations,
     array_end,
+    drop_belligerents,
     look,
     no_conflict,
+    side_of,
     type_of,
 )
 
@@ -247,7 +251,7 @@ def test_no_call_when_every_candidate_is_covered() -> None:
     locations = [{"name": n, "aliases": [], "type": "town", "within": None} for n in ("Tolin", "Kessar", "Port Selby")]
     answer, data = answer_and_data(locations)
     scorer = ScriptedScorer()
-    found = look(scorer, MESSAGES, answer, data, ARTICLE, gate=False)
+    found = look(scorer, MESSAGES, answer, data, ARTICLE, gate=False, actors=False)
     assert scorer.calls == []
     assert found.locations == {} and found.conflict_logodds is None
 
@@ -302,7 +306,7 @@ def test_location_log_odds_are_yes_minus_no() -> None:
 def test_locations_off_makes_no_place_call() -> None:
     answer, data = answer_and_data()
     scorer = ScriptedScorer(gate=(-1.0, -1.5))
-    found = look(scorer, MESSAGES, answer, data, ARTICLE, locations=False)
+    found = look(scorer, MESSAGES, answer, data, ARTICLE, locations=False, actors=False)
     assert scorer.place_calls() == [] and len(scorer.calls) == 1
     assert found.locations == {}
     assert found.conflict_logodds == pytest.approx(0.5)
@@ -354,7 +358,14 @@ def test_both_looks_in_one_call_gate_last() -> None:
 
 
 def test_as_meta_without_gate() -> None:
-    assert Look().as_meta() == {"conflict_logodds": None, "locations": {}, "types": {}}
+    assert Look().as_meta() == {
+        "conflict_logodds": None,
+        "locations": {},
+        "types": {},
+        "actors": {},
+        "checked": {},
+        "sides": {},
+    }
 
 
 # ---- type_of -------------------------------------------------------------------------------------
@@ -454,3 +465,77 @@ def test_no_conflict_keeps_quotes_and_summary() -> None:
     assert out.quotes == data.quotes and out.quotes
     assert data.belligerents and data.locations and data.reinforcements  # the input is not changed
     assert isinstance(data.belligerents[0], Belligerent)
+
+
+# ---- armed actors: questions, additions, drops, sides ------------------------------------------------
+
+
+class ActorScorer(ScriptedScorer):
+    """Scripted scores for the armed-actor question too (``actors``: name -> (yes, no))."""
+
+    def __init__(self, actors: dict[str, tuple[float, float]], **kw: Any) -> None:
+        super().__init__(**kw)
+        self.actors = actors
+
+    def continuation_logprobs(
+        self, messages: list[dict[str, str]], answer_prefix: str, continuations: list[str]
+    ) -> list[float]:
+        last = messages[-1]["content"]
+        if ACTOR_QUESTION in last:
+            self.calls.append((copy.deepcopy(messages), answer_prefix, list(continuations)))
+            name = json.loads(last.rsplit(ACTOR_QUESTION, 1)[1])
+            return list(self.actors.get(name, (-3.0, -1.0)))
+        return super().continuation_logprobs(messages, answer_prefix, continuations)
+
+
+def test_actor_questions_cover_candidates_and_the_answers_belligerents() -> None:
+    answer, data = answer_and_data()
+    scorer = ActorScorer({"Dorvanian army": (-0.1, -3.1), "Kessar": (-4.0, -0.5)})
+    found = look(scorer, MESSAGES, answer, data, ARTICLE, gate=False, locations=False)
+    assert found.checked == {"Northern Front": pytest.approx(-2.0), "Dorvanian army": pytest.approx(3.0)}
+    assert "Kessar" in found.actors and found.actors["Kessar"] == pytest.approx(-3.5)
+    assert "Tolin" not in found.actors  # already in the answer
+
+
+def test_drop_belligerents_removes_non_actors_and_their_reinforcements() -> None:
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(name="City Rovers", aliases=["Rovers"], side="a", role="combatant"),
+            Belligerent(name="Dorvanian army", aliases=[], side="b", role="combatant"),
+        ],
+        locations=[],
+        reinforcements=[
+            Reinforcement(sender="Rovers", forces="two strikers", destination=None, origin=None, status="arrived"),
+            Reinforcement(
+                sender="Dorvanian army", forces="reinforcements", destination=None, origin=None, status="planned"
+            ),
+        ],
+        quotes=[],
+    )
+    found = Look(checked={"City Rovers": -2.0, "Dorvanian army": 2.0})
+    out = drop_belligerents(data, found, -0.5)
+    assert [b.name for b in out.belligerents] == ["Dorvanian army"]
+    assert [r.sender for r in out.reinforcements] == ["Dorvanian army"]
+    assert drop_belligerents(data, Look(), -0.5) == data  # unscored items stay
+
+
+def test_add_belligerents_above_the_floor_unless_likelier_a_place() -> None:
+    _, data = answer_and_data()
+    found = Look(
+        actors={"Kessar Brigade": 2.0, "Kessar": 2.0, "Vasko": 0.5},
+        locations={"Kessar": 3.0},
+        sides={"Kessar Brigade": "rebels"},
+    )
+    out = add_belligerents(data, found, 1.25)
+    added = out.belligerents[len(data.belligerents) :]
+    assert [(b.name, b.side, b.role) for b in added] == [("Kessar Brigade", "rebels", "combatant")]
+
+
+def test_side_of_picks_the_likeliest_label() -> None:
+    answer, _ = answer_and_data()
+    scorer = ScriptedScorer(scores={'"government"': -0.5, '"rebels"': -2.0})
+    assert side_of(scorer, MESSAGES, answer, "Kessar Brigade", ["rebels", "government"]) == "government"
+    prefix = scorer.calls[-1][1]
+    assert prefix.endswith('{"name":"Kessar Brigade","aliases":[],"side":')
+    assert prefix.startswith(answer[: array_end(answer, "belligerents")])
