@@ -1,7 +1,8 @@
 """Speed and memory benchmark: load time, prefill, decode speed, tokens, seconds per article, peak RSS.
 
 Usage:
-    python benchmarks/bench.py [INPUT ...] [--n N] [--model M] [--cold] [--json OUT.json]
+    python benchmarks/bench.py [INPUT ...] [--n N] [--model M] [--cold] [--backend B] [--quantize Q]
+        [--no-second-look] [--json OUT.json]
 
 INPUT is a .txt article or a JSONL file with {"id", "text"} lines (the gold format works); by default
 the example article. ``--cold`` also measures a first load (assembling and converting the bundled
@@ -67,6 +68,9 @@ def main() -> int:
     ap.add_argument("--model", default=None)
     ap.add_argument("--max-new-tokens", type=int, default=768)
     ap.add_argument("--cold", action="store_true", help="also time a first load with an empty cache")
+    ap.add_argument("--backend", choices=("transformers", "llamacpp"), default="transformers")
+    ap.add_argument("--quantize", choices=("none", "int8", "int4"), default="none", help="transformers weights")
+    ap.add_argument("--no-second-look", action="store_true")
     ap.add_argument("--json", dest="json_out", help="write the figures here")
     args = ap.parse_args()
 
@@ -82,7 +86,13 @@ def main() -> int:
     if args.cold:
         figures["load_first_s"] = round(cold_load_seconds(args.model), 2)
     t = time.perf_counter()
-    s = Summarizer(args.model, max_new_tokens=args.max_new_tokens)
+    s = Summarizer(
+        args.model,
+        max_new_tokens=args.max_new_tokens,
+        backend=args.backend,
+        quantize=args.quantize,
+        second_look=not args.no_second_look,
+    )
     figures["load_cached_s"] = round(time.perf_counter() - t, 2)
 
     rows = []
