@@ -248,7 +248,7 @@ class TransformersBackend:
         bitmask = llguidance.torch.allocate_token_bitmask(1, self.vocab)
         out: list[int] = []
         forced = drafted = accepted = 0
-        self._closed_early = self._only_choice = False
+        self._closed_early = False
         self._mask_s = 0.0
         t2 = time.perf_counter()
         hard_limit = max_new_tokens + CLOSE_RESERVE
@@ -284,9 +284,11 @@ class TransformersBackend:
             pending = []
             hits = 0
             for j, step_logits in enumerate(candidates):
+                # after an accepted draft token the grammar may force what comes next (a quote's text):
+                # such a token is free, as it would have been by jump-forward
+                free = bool(j) and bool(matcher.compute_ff_tokens())
                 token = self._choose(matcher, bitmask, step_logits, out, forced, max_new_tokens)
-                if j and self._only_choice:
-                    forced += 1  # the grammar allowed nothing else: free, as a jump-forward token is
+                forced += free
                 if token in self.eos_ids:
                     if not matcher.is_accepting():
                         raise GenerationError("model stopped before the JSON was complete")
@@ -409,7 +411,6 @@ class TransformersBackend:
         llguidance.torch.fill_next_token_bitmask(matcher, bitmask, 0)
         allowed = ((bitmask[0].unsqueeze(1) >> self._shifts) & 1).view(-1)[: self.vocab].bool()
         self._mask_s += time.perf_counter() - tm
-        self._only_choice = bool(int(allowed.sum()) == 1)
         if max_new_tokens - (len(out) - forced) <= CLOSE_RESERVE:
             self._closed_early = True
             closing = self._closing_choice(allowed, out)
