@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -37,6 +38,10 @@ from summarizer.grammar import parser_limits
 # model chooses; tokens the grammar forces (keys, quote texts) cost no model step and do not count.
 CLOSE_RESERVE = 48
 _BRACKETS = set("]}")
+# A loop: the same string value twice in a row in an array, or two items in a row with the same name.
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_REPEATED_VALUE = re.compile(rf"(?<=[\[,])({_STRING}),\1[,\]]")
+_REPEATED_NAME = re.compile(rf'"name":({_STRING})[^{{}}]*\}},\{{"name":\1[,}}]')
 # Copy speculation: at most this many tokens proposed from earlier text are checked per forward pass.
 DRAFT_TOKENS = 8
 
@@ -86,6 +91,23 @@ def in_json_string(text: str) -> bool:
         elif ch == '"':
             inside = not inside
     return inside
+
+
+def array_depth(text: str) -> int:
+    """How many arrays are open at the end of ``text`` (a JSON prefix)."""
+    depth, inside, escaped = 0, False, False
+    for ch in text:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = inside
+        elif ch == '"':
+            inside = not inside
+        elif not inside and ch == "[":
+            depth += 1
+        elif not inside and ch == "]":
+            depth -= 1
+    return depth
 
 
 def _log(msg: str) -> None:
@@ -248,10 +270,13 @@ class TransformersBackend:
         bitmask = llguidance.torch.allocate_token_bitmask(1, self.vocab)
         out: list[int] = []
         forced = drafted = accepted = 0
-        self._closed_early = False
+        self._closed_early = self._looping = False
+        self._loop_depth = 0
         self._mask_s = 0.0
         t2 = time.perf_counter()
-        hard_limit = max_new_tokens + CLOSE_RESERVE
+        # the closing phase needs a few model-chosen tokens per item it cannot skip (each forced quote's
+        # speaker), so the hard limit leaves room for that; the closing choices keep it short
+        hard_limit = 2 * max_new_tokens + CLOSE_RESERVE
         lookup = PromptLookup(ids) if self.draft_tokens else None
         pending: list[int] = []  # appended to the answer but not yet fed to the model
         done = False
@@ -263,6 +288,7 @@ class TransformersBackend:
                 out.extend(ff)
                 pending.extend(ff)
                 forced += len(ff)
+                self._watch_loop(out)
             if matcher.is_stopped() or len(out) - forced >= hard_limit:
                 break
             # copy speculation: propose what followed the answer's last tokens earlier in the prompt or
@@ -298,6 +324,7 @@ class TransformersBackend:
                     raise GenerationError(f"grammar error: {matcher.get_error()}")
                 out.append(token)
                 done = matcher.is_stopped()
+                self._watch_loop(out)
                 if j < len(draft) and token == draft[j]:
                     hits += 1
                     if done:
@@ -411,7 +438,7 @@ class TransformersBackend:
         llguidance.torch.fill_next_token_bitmask(matcher, bitmask, 0)
         allowed = ((bitmask[0].unsqueeze(1) >> self._shifts) & 1).view(-1)[: self.vocab].bool()
         self._mask_s += time.perf_counter() - tm
-        if max_new_tokens - (len(out) - forced) <= CLOSE_RESERVE:
+        if self._looping or max_new_tokens - (len(out) - forced) <= CLOSE_RESERVE:
             self._closed_early = True
             closing = self._closing_choice(allowed, out)
             if closing is not None:
@@ -420,6 +447,22 @@ class TransformersBackend:
         n = min(self.vocab, logits.shape[0])
         scores[:n] = torch.where(allowed[:n], logits[:n], scores[:n])
         return int(torch.argmax(scores))
+
+    def _watch_loop(self, out: list[int]) -> None:
+        """Greedy decoding of a small model can fall into a loop (the same alias or item over and over).
+        When the answer's tail repeats a string value or an item's name, close what is open (as when the
+        budget runs low) until the array that holds the repeat has been closed."""
+        if self._looping:
+            if array_depth(self.tokenizer.decode(out, skip_special_tokens=True)) < self._loop_depth:
+                self._looping = False
+            return
+        tail = self.tokenizer.decode(out[-80:], skip_special_tokens=True)
+        # only a repeat that has just been completed (tokens may run past the comma, as '","' does)
+        for pattern in (_REPEATED_VALUE, _REPEATED_NAME):
+            if any(m.end() >= len(tail) - 12 for m in pattern.finditer(tail)):
+                self._looping = True
+                self._loop_depth = array_depth(self.tokenizer.decode(out, skip_special_tokens=True))
+                return
 
     def _closing_choice(self, allowed: torch.Tensor, out: list[int]) -> int | None:
         """When the budget runs low: the longest allowed token that closes what is open.
