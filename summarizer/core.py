@@ -163,4 +163,13 @@ class Summarizer:
             closed_early=any(g.closed_early for g in gens),
             chunks=len(gens),
             second_look=[lk.as_meta() for lk in looks] or None,
+            settings={
+                "second_look": self.second_look,
+                "location_min_logodds": self.location_min_logodds,
+                "actor_min_logodds": self.actor_min_logodds,
+                "keep_min_logodds": self.keep_min_logodds,
+                "conflict_min_logodds": self.conflict_min_logodds,
+                "draft_tokens": getattr(self.backend, "draft_tokens", None),
+                "quantize": getattr(self.backend, "quantize", None),
+            },
         )
