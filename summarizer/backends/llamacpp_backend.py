@@ -19,7 +19,7 @@ import numpy as np
 
 from summarizer import model_store
 from summarizer.backends.base import GenerationError, GenerationResult
-from summarizer.backends.transformers_backend import _BRACKETS, CLOSE_RESERVE, in_json_string
+from summarizer.backends.transformers_backend import CLOSE_RESERVE, closing_choice, find_closers
 from summarizer.grammar import parser_limits
 
 # Context size: prompt (instructions, examples, an article of up to 3,000 tokens), forced quote texts and
@@ -39,23 +39,6 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
             break
         n += 1
     return n
-
-
-def _find_closers(ll_tokenizer: llguidance.LLTokenizer, vocab: int) -> dict[str, list[int]]:
-    """Token ids that help close the JSON, longest first, as in the transformers backend:
-    ``in``: a quote then only brackets; ``out``: only brackets; ``null``: the literal null."""
-    found: dict[str, list[tuple[int, int]]] = {"in": [], "out": [], "null": []}
-    for tid in range(vocab):
-        if ll_tokenizer.is_special_token(tid):
-            continue
-        s = ll_tokenizer.decode_str([tid])
-        if s.startswith('"') and set(s[1:]) <= _BRACKETS:
-            found["in"].append((-len(s), tid))
-        elif s and set(s) <= _BRACKETS:
-            found["out"].append((-len(s), tid))
-        elif s.strip() == "null":
-            found["null"].append((-len(s), tid))
-    return {k: [tid for _, tid in sorted(v)] for k, v in found.items()}
 
 
 def _render_chat(template: str, messages: list[dict[str, str]], generation_prompt: bool, bos: str, eos: str) -> str:
@@ -127,7 +110,7 @@ class LlamaCppBackend:
         self.ll_tokenizer = llguidance.llamacpp.lltokenizer_from_vocab(
             vocab, n_vocab=self.vocab, eos_token=sorted(self.eos_ids)
         )
-        self._closer_ids = _find_closers(self.ll_tokenizer, self.vocab)
+        self._closer_ids = find_closers(self.ll_tokenizer, self.vocab)
         self._prefix_ids: list[int] = []  # the shared prefix whose KV cache the context holds
         self.load_seconds = time.perf_counter() - start
 
@@ -260,11 +243,4 @@ class LlamaCppBackend:
         )
 
     def _closing_choice(self, allowed: np.ndarray, out: list[int]) -> int | None:
-        """When the budget runs low: the longest allowed token that closes what is open (a closing quote
-        inside a string, else a bracket, else ``null``); None lets the model choose."""
-        inside = in_json_string(self._decode(out))
-        for kind in ("in",) if inside else ("out", "null"):
-            for tid in self._closer_ids[kind]:
-                if allowed[tid]:
-                    return tid
-        return None
+        return closing_choice(self._closer_ids, allowed, self._decode(out))

@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import llguidance
 import llguidance.hf
@@ -80,21 +81,8 @@ class PromptLookup:
         return []
 
 
-def in_json_string(text: str) -> bool:
-    """True when ``text`` (a JSON prefix) ends inside a string."""
-    inside = escaped = False
-    for ch in text:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = inside
-        elif ch == '"':
-            inside = not inside
-    return inside
-
-
-def array_depth(text: str) -> int:
-    """How many arrays are open at the end of ``text`` (a JSON prefix)."""
+def _scan_json(text: str) -> tuple[bool, int]:
+    """For a JSON prefix: whether it ends inside a string, and how many arrays are open."""
     depth, inside, escaped = 0, False, False
     for ch in text:
         if escaped:
@@ -107,7 +95,49 @@ def array_depth(text: str) -> int:
             depth += 1
         elif not inside and ch == "]":
             depth -= 1
-    return depth
+    return inside, depth
+
+
+def in_json_string(text: str) -> bool:
+    """True when ``text`` (a JSON prefix) ends inside a string."""
+    return _scan_json(text)[0]
+
+
+def array_depth(text: str) -> int:
+    """How many arrays are open at the end of ``text`` (a JSON prefix)."""
+    return _scan_json(text)[1]
+
+
+def find_closers(ll_tokenizer: llguidance.LLTokenizer, vocab: int) -> dict[str, list[int]]:
+    """Token ids that help close the JSON, longest first, by where they apply:
+    ``in``: a quote that ends the string, then only brackets (``"``, ``"]``, ``"}]``);
+    ``out``: only brackets; ``null``: the literal null."""
+    found: dict[str, list[tuple[int, int]]] = {"in": [], "out": [], "null": []}
+    for tid in range(vocab):
+        if ll_tokenizer.is_special_token(tid):
+            continue
+        s = ll_tokenizer.decode_str([tid])
+        if s.startswith('"') and set(s[1:]) <= _BRACKETS:
+            found["in"].append((-len(s), tid))
+        elif s and set(s) <= _BRACKETS:
+            found["out"].append((-len(s), tid))
+        elif s.strip() == "null":
+            found["null"].append((-len(s), tid))
+    return {k: [tid for _, tid in sorted(v)] for k, v in found.items()}
+
+
+def closing_choice(closers: dict[str, list[int]], allowed: Any, answer: str) -> int | None:
+    """When the answer must end: the longest allowed token that closes what is open.
+
+    Inside a string that is a closing quote (a bracket there would only be more string); outside one it
+    is a bracket, else ``null``. None lets the model choose (e.g. a string's first characters).
+    ``allowed`` is indexable by token id (a boolean tensor or array).
+    """
+    for kind in ("in",) if in_json_string(answer) else ("out", "null"):
+        for tid in closers[kind]:
+            if allowed[tid]:
+                return tid
+    return None
 
 
 def _log(msg: str) -> None:
@@ -196,28 +226,11 @@ class TransformersBackend:
         ids = set([eos] if isinstance(eos, int) else (eos or []))
         ids |= set([gen_eos] if isinstance(gen_eos, int) else (gen_eos or []))
         self.eos_ids = ids
-        self._closer_ids = self._find_closers()
+        self._closer_ids = find_closers(self.ll_tokenizer, self.vocab)
         self._prefix_ids: list[int] = []
         self._prefix_cache = None
         self._state: tuple[list[int], object, list[int]] | None = None
         self.load_seconds = time.perf_counter() - start
-
-    def _find_closers(self) -> dict[str, list[int]]:
-        """Token ids that help close the JSON, longest first, by where they apply:
-        ``in``: a quote that ends the string, then only brackets (``"``, ``"]``, ``"}]``);
-        ``out``: only brackets; ``null``: the literal null."""
-        found: dict[str, list[tuple[int, int]]] = {"in": [], "out": [], "null": []}
-        for tid in range(self.vocab):
-            if self.ll_tokenizer.is_special_token(tid):
-                continue
-            s = self.ll_tokenizer.decode_str([tid])
-            if s.startswith('"') and set(s[1:]) <= _BRACKETS:
-                found["in"].append((-len(s), tid))
-            elif s and set(s) <= _BRACKETS:
-                found["out"].append((-len(s), tid))
-            elif s.strip() == "null":
-                found["null"].append((-len(s), tid))
-        return {k: [tid for _, tid in sorted(v)] for k, v in found.items()}
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
@@ -465,14 +478,4 @@ class TransformersBackend:
                 return
 
     def _closing_choice(self, allowed: torch.Tensor, out: list[int]) -> int | None:
-        """When the budget runs low: the longest allowed token that closes what is open.
-
-        Inside a string that is a closing quote (a bracket there would only be more string); outside
-        one it is a bracket, else ``null``. None lets the model choose (e.g. a string's first characters).
-        """
-        inside = in_json_string(self.tokenizer.decode(out, skip_special_tokens=True))
-        for kind in ("in",) if inside else ("out", "null"):
-            for tid in self._closer_ids[kind]:
-                if allowed[tid]:
-                    return tid
-        return None
+        return closing_choice(self._closer_ids, allowed, self.tokenizer.decode(out, skip_special_tokens=True))
