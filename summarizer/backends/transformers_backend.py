@@ -23,6 +23,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -229,7 +231,9 @@ class TransformersBackend:
         self._closer_ids = find_closers(self.ll_tokenizer, self.vocab)
         self._prefix_ids: list[int] = []
         self._prefix_cache = None
-        self._state: tuple[list[int], object, list[int]] | None = None
+        # recent KV caches and the tokens they hold, for ``continuation_logprobs``
+        self._states: list[tuple[list[int], Any, list[int]]] = []
+        self._max_states = 4
         self.load_seconds = time.perf_counter() - start
 
     def count_tokens(self, text: str) -> int:
@@ -269,6 +273,100 @@ class TransformersBackend:
 
     @torch.inference_mode()
     def generate(self, messages: list[dict[str, str]], grammar: str, max_new_tokens: int) -> GenerationResult:
+        for _, result in self.generate_many([(None, messages, grammar, max_new_tokens)], batch_size=1):
+            if isinstance(result, GenerationError):
+                raise result
+            return result
+        raise AssertionError("generate_many gave no result")  # pragma: no cover
+
+    @torch.inference_mode()
+    def generate_many(
+        self, requests: Iterable[tuple[Any, list[dict[str, str]], str, int]], batch_size: int = 4
+    ) -> Iterator[tuple[Any, GenerationResult | GenerationError]]:
+        """Decode several answers together: one forward pass feeds every sequence's next tokens.
+
+        ``requests`` are ``(key, messages, grammar, max_new_tokens)``, read lazily; results come back as
+        ``(key, result or GenerationError)`` in the order they finish. A finished sequence's place goes
+        to the next request at once. CPU decoding is bound by reading the weights, so a pass over four
+        sequences costs far less than four passes. Each sequence keeps its own grammar state, jump-forward
+        and copy speculation; its positions in the shared KV cache that hold padding or rejected drafts
+        are masked out. When a result is handed over, ``continuation_logprobs`` can reuse its KV cache.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._max_states = max(4, batch_size)
+        pending_requests = iter(requests)
+        active: list[_Seq] = []
+        batch = _Batch()
+        bitmask = llguidance.torch.allocate_token_bitmask(1, self.vocab)
+        while True:
+            while len(active) < batch_size:
+                request = next(pending_requests, None)
+                if request is None:
+                    break
+                try:
+                    seq, cache = self._start(*request)
+                except GenerationError as exc:
+                    yield request[0], exc
+                    continue
+                batch.join(cache)
+                active.append(seq)
+            if not active:
+                return
+            finished: dict[int, GenerationResult | GenerationError] = {}
+            feeds: list[list[int]] = []
+            for i, seq in enumerate(active):
+                try:
+                    if self._forced(seq):
+                        finished[i] = self._result(seq)
+                except GenerationError as exc:
+                    finished[i] = exc
+                feeds.append([] if i in finished else self._plan(seq))
+            width = max(len(f) for f in feeds)
+            fed: torch.Tensor | None = None
+            if width:
+                fed = self._forward_batch(batch, active, feeds, width)
+            kept: list[int] = []
+            for i, seq in enumerate(active):
+                if i in finished:
+                    kept.append(0)
+                    continue
+                n_pending = len(seq.pending)
+                if feeds[i]:
+                    seq.passes += 1
+                    rows = fed[i, : len(feeds[i])]  # type: ignore[index]
+                    rows = rows[-(len(seq.draft) + (1 if n_pending else 0)) :]
+                    candidates = list(rows) if n_pending else [seq.logits, *rows]
+                else:
+                    candidates = [seq.logits]
+                try:
+                    hits, done = self._take(seq, candidates, bitmask)
+                except GenerationError as exc:
+                    finished[i] = exc
+                    hits, done = 0, True
+                kept.append(n_pending + hits)
+                seq.npos += n_pending + hits
+                seq.logits = candidates[-1]
+                if done and i not in finished:
+                    try:
+                        finished[i] = self._result(seq)
+                    except GenerationError as exc:
+                        finished[i] = exc
+            if width:
+                batch.extend(kept, width)
+            for i in sorted(finished):
+                seq = active[i]
+                # what the cache holds for this sequence, for ``continuation_logprobs``
+                self._keep_state(seq.ids + seq.out[: len(seq.out) - len(seq.pending)], batch.row(i), seq.out[:])
+            if finished:
+                batch.keep([i for i in range(len(active)) if i not in finished])
+                done_seqs = [(active[i], finished[i]) for i in sorted(finished)]
+                active = [s for i, s in enumerate(active) if i not in finished]
+                for seq, result in done_seqs:
+                    yield seq.key, result
+
+    def _start(self, key: Any, messages: list[dict[str, str]], grammar: str, max_new_tokens: int) -> tuple[_Seq, Any]:
+        """Compile the grammar and prefill the prompt of one request."""
         t0 = time.perf_counter()
         matcher = llguidance.LLMatcher(
             self.ll_tokenizer, llguidance.LLMatcher.grammar_from_lark(grammar), limits=parser_limits()
@@ -280,111 +378,148 @@ class TransformersBackend:
         t1 = time.perf_counter()
         logits, cache, passes, reused = self._prefill(messages, ids)
         t_prefill = time.perf_counter() - t1
-        bitmask = llguidance.torch.allocate_token_bitmask(1, self.vocab)
-        out: list[int] = []
-        forced = drafted = accepted = 0
-        self._closed_early = self._looping = False
-        self._loop_depth = 0
-        self._mask_s = 0.0
-        t2 = time.perf_counter()
-        # the closing phase needs a few model-chosen tokens per item it cannot skip (each forced quote's
-        # speaker), so the hard limit leaves room for that; the closing choices keep it short
-        hard_limit = 2 * max_new_tokens + CLOSE_RESERVE
-        lookup = PromptLookup(ids) if self.draft_tokens else None
-        pending: list[int] = []  # appended to the answer but not yet fed to the model
+        seq = _Seq(
+            key=key,
+            ids=ids,
+            matcher=matcher,
+            max_new=max_new_tokens,
+            # the closing phase needs a few model-chosen tokens per item it cannot skip (each forced
+            # quote's speaker), so the hard limit leaves room for that; the closing choices keep it short
+            hard_limit=2 * max_new_tokens + CLOSE_RESERVE,
+            lookup=PromptLookup(ids) if self.draft_tokens else None,
+            logits=logits,
+            passes=passes,
+            reused=reused,
+            npos=len(ids),
+            timings={"grammar_s": t_grammar, "prefill_s": t_prefill},
+            t_decode=time.perf_counter(),
+        )
+        return seq, cache
+
+    def _forced(self, seq: _Seq) -> bool:
+        """Append the tokens the grammar forces (jump-forward); True when the answer is over."""
+        ff = seq.matcher.compute_ff_tokens()
+        if ff:
+            if not seq.matcher.consume_tokens(ff):
+                raise GenerationError(f"grammar error: {seq.matcher.get_error()}")
+            seq.out.extend(ff)
+            seq.pending.extend(ff)
+            seq.forced += len(ff)
+            self._watch_loop(seq)
+        return seq.matcher.is_stopped() or len(seq.out) - seq.forced >= seq.hard_limit
+
+    def _plan(self, seq: _Seq) -> list[int]:
+        """The tokens to feed next: the pending ones, then a draft copied from earlier text that the
+        grammar allows (copy speculation)."""
+        seq.draft = []
+        if seq.lookup is not None and seq.max_new - (len(seq.out) - seq.forced) > CLOSE_RESERVE + self.draft_tokens:
+            seq.lookup.sync(seq.out)
+            draft = seq.lookup.propose(self.draft_tokens)
+            if draft:
+                seq.draft = draft[: seq.matcher.validate_tokens(draft)]
+        seq.drafted += len(seq.draft)
+        return seq.pending + seq.draft
+
+    def _take(self, seq: _Seq, candidates: list[torch.Tensor], bitmask: torch.Tensor) -> tuple[int, bool]:
+        """Choose tokens from the logits of the fed positions: each draft token is kept while it is the
+        greedy choice; the first other choice becomes pending. Returns (draft tokens kept, finished)."""
+        matcher, draft = seq.matcher, seq.draft
+        seq.pending = []
+        hits = 0
         done = False
-        while not done:
-            ff = matcher.compute_ff_tokens()
-            if ff:
-                if not matcher.consume_tokens(ff):
-                    raise GenerationError(f"grammar error: {matcher.get_error()}")
-                out.extend(ff)
-                pending.extend(ff)
-                forced += len(ff)
-                self._watch_loop(out)
-            if matcher.is_stopped() or len(out) - forced >= hard_limit:
+        for j, step_logits in enumerate(candidates):
+            # after an accepted draft token the grammar may force what comes next (a quote's text): such
+            # a token is free, as it would have been by jump-forward
+            free = bool(j) and bool(matcher.compute_ff_tokens())
+            token = self._choose(seq, bitmask, step_logits)
+            seq.forced += free
+            if token in self.eos_ids:
+                if not matcher.is_accepting():
+                    raise GenerationError("model stopped before the JSON was complete")
+                done = True
                 break
-            # copy speculation: propose what followed the answer's last tokens earlier in the prompt or
-            # answer, keep the part the grammar allows, and check it in the same forward pass
-            draft: list[int] = []
-            if lookup is not None and max_new_tokens - (len(out) - forced) > CLOSE_RESERVE + self.draft_tokens:
-                lookup.sync(out)
-                draft = lookup.propose(self.draft_tokens)
-                if draft:
-                    draft = draft[: matcher.validate_tokens(draft)]
-            feed = pending + draft
-            if feed:
-                fed_logits, cache = self._forward(feed, cache, keep=len(draft) + (1 if pending else 0))
-                passes += 1
-                candidates = list(fed_logits) if pending else [logits, *fed_logits]
-            else:
-                candidates = [logits]
-            drafted += len(draft)
-            pending = []
-            hits = 0
-            for j, step_logits in enumerate(candidates):
-                # after an accepted draft token the grammar may force what comes next (a quote's text):
-                # such a token is free, as it would have been by jump-forward
-                free = bool(j) and bool(matcher.compute_ff_tokens())
-                token = self._choose(matcher, bitmask, step_logits, out, forced, max_new_tokens)
-                forced += free
-                if token in self.eos_ids:
-                    if not matcher.is_accepting():
-                        raise GenerationError("model stopped before the JSON was complete")
-                    done = True
+            if not matcher.consume_token(token):
+                raise GenerationError(f"grammar error: {matcher.get_error()}")
+            seq.out.append(token)
+            done = matcher.is_stopped()
+            self._watch_loop(seq)
+            if j < len(draft) and token == draft[j]:
+                hits += 1
+                if done:
                     break
-                if not matcher.consume_token(token):
-                    raise GenerationError(f"grammar error: {matcher.get_error()}")
-                out.append(token)
-                done = matcher.is_stopped()
-                self._watch_loop(out)
-                if j < len(draft) and token == draft[j]:
-                    hits += 1
-                    if done:
-                        break
-                    continue
-                pending = [token]  # a correction or the token after the whole draft: not fed yet
-                break
-            accepted += hits
-            if len(draft) > hits:
-                cache.crop(hits - len(draft))  # a negative count removes that many positions
-            logits = candidates[-1]
-        # what the cache now holds, for ``continuation_logprobs``
-        self._state = (ids + out[: len(out) - len(pending)], cache, out[:])
-        if not matcher.is_accepting():
-            tail = self.tokenizer.decode(out[-60:], skip_special_tokens=True)
-            raise GenerationError(f"no complete answer within {hard_limit} model-chosen tokens (ended with {tail!r})")
-        # drop a trailing EOS the grammar may have forced
-        while out and out[-1] in self.eos_ids:
+                continue
+            seq.pending = [token]  # a correction or the token after the whole draft: not fed yet
+            break
+        seq.accepted += hits
+        return hits, done
+
+    def _result(self, seq: _Seq) -> GenerationResult:
+        if not seq.matcher.is_accepting():
+            tail = self.tokenizer.decode(seq.out[-60:], skip_special_tokens=True)
+            raise GenerationError(
+                f"no complete answer within {seq.hard_limit} model-chosen tokens (ended with {tail!r})"
+            )
+        out = seq.out[:]
+        while out and out[-1] in self.eos_ids:  # drop a trailing EOS the grammar may have forced
             out.pop()
-        text = self.tokenizer.decode(out, skip_special_tokens=True)
-        t_decode = time.perf_counter() - t2
         return GenerationResult(
-            text=text,
-            prompt_tokens=len(ids),
+            text=self.tokenizer.decode(out, skip_special_tokens=True),
+            prompt_tokens=len(seq.ids),
             generated_tokens=len(out),
-            forced_tokens=forced,
-            forward_passes=passes,
-            reused_prompt_tokens=reused,
-            closed_early=self._closed_early,
-            drafted_tokens=drafted,
-            accepted_draft_tokens=accepted,
+            forced_tokens=seq.forced,
+            forward_passes=seq.passes,
+            reused_prompt_tokens=seq.reused,
+            closed_early=seq.closed_early,
+            drafted_tokens=seq.drafted,
+            accepted_draft_tokens=seq.accepted,
             timings={
-                "grammar_s": round(t_grammar, 4),
-                "prefill_s": round(t_prefill, 4),
-                "decode_s": round(t_decode, 4),
-                "mask_s": round(self._mask_s, 4),
+                "grammar_s": round(seq.timings["grammar_s"], 4),
+                "prefill_s": round(seq.timings["prefill_s"], 4),
+                "decode_s": round(time.perf_counter() - seq.t_decode, 4),
+                "mask_s": round(seq.mask_s, 4),
             },
         )
 
-    def _answer_tokens(self, prompt: list[int], answer_prefix: str) -> list[int]:
-        """Tokens for the start of an answer: as the model wrote them where they agree with the last
-        generation, the rest encoded afresh."""
+    def _forward_batch(self, batch: _Batch, active: list[_Seq], feeds: list[list[int]], width: int) -> torch.Tensor:
+        """One forward pass over every sequence's feed, right-padded to ``width``: float logits [B, width, vocab]."""
+        pad = next(iter(self.eos_ids), 0)
+        inp = torch.tensor([f + [pad] * (width - len(f)) for f in feeds], dtype=torch.long)
+        kwargs: dict[str, Any] = {}
+        if batch.has_holes or any(len(f) != width for f in feeds):
+            new = torch.tensor([[1] * len(f) + [0] * (width - len(f)) for f in feeds], dtype=torch.long)
+            kwargs["attention_mask"] = torch.cat([batch.mask, new], dim=1)
+            starts = torch.tensor([s.npos for s in active], dtype=torch.long)
+            kwargs["position_ids"] = starts.unsqueeze(1) + torch.arange(width).unsqueeze(0)
+        out = self.model(input_ids=inp, cache=batch.cache, use_cache=True, logits_to_keep=width, **kwargs)
+        batch.cache = out.cache
+        return out.logits.float()
+
+    def _keep_state(self, context: list[int], cache: Any, answer: list[int]) -> None:
+        """Remember a KV cache and the tokens it holds (the newest few are kept)."""
+        self._states.append((context, cache, answer))
+        del self._states[: -self._max_states]
+
+    def _pick_state(self, context: list[int]) -> tuple[list[int], Any, list[int]] | None:
+        """Take out the remembered state that shares the longest prefix with ``context``."""
+        best, best_len = None, -1
+        for n, (held, _, _) in enumerate(self._states):
+            common = 0
+            for a, b in zip(held, context, strict=False):
+                if a != b:
+                    break
+                common += 1
+            if common > best_len:
+                best, best_len = n, common
+        return None if best is None else self._states.pop(best)
+
+    def _answer_tokens(self, prompt: list[int], answer_prefix: str, state: tuple | None) -> list[int]:
+        """Tokens for the start of an answer: as the model wrote them where they agree with the
+        generation held in ``state``, the rest encoded afresh."""
         want = answer_prefix.encode("utf-8")
         kept: list[int] = []
-        if self._state is not None and self._state[0][: len(prompt)] == prompt:
+        if state is not None and state[0][: len(prompt)] == prompt:
             got = b""
-            for tid in self._state[2]:
+            for tid in state[2]:
                 piece = self.ll_tokenizer.decode_bytes([tid])
                 if not want.startswith(got + piece):
                     break
@@ -400,13 +535,14 @@ class TransformersBackend:
     ) -> list[float]:
         """Log-probability of each continuation after the chat prompt and ``answer_prefix``.
 
-        The KV cache of the last generation is reused up to where the context differs, so asking about
+        The KV cache of a recent generation is reused up to where the context differs, so asking about
         many continuations of an answer just written costs one short forward pass each.
         """
-        context = self._encode(messages)
-        context = context + self._answer_tokens(context, answer_prefix)
-        if self._state is not None:
-            held, cache, answer = self._state
+        prompt = self._encode(messages)
+        state = self._pick_state(prompt)
+        context = prompt + self._answer_tokens(prompt, answer_prefix, state)
+        if state is not None:
+            held, cache, answer = state
             common = 0
             for a, b in zip(held, context[:-1], strict=False):
                 if a != b:
@@ -421,7 +557,7 @@ class TransformersBackend:
         else:
             answer = []
             logits, cache, _, _ = self._prefill(messages, context)
-        self._state = (context, cache, answer)
+        self._keep_state(context, cache, answer)
         first = torch.log_softmax(logits if logits.dim() == 1 else logits[-1], dim=-1)
         scores = []
         for text in continuations:
@@ -437,23 +573,18 @@ class TransformersBackend:
             scores.append(total)
         return scores
 
-    def _choose(
-        self,
-        matcher: llguidance.LLMatcher,
-        bitmask: torch.Tensor,
-        logits: torch.Tensor,
-        out: list[int],
-        forced: int,
-        max_new_tokens: int,
-    ) -> int:
-        """The greedy token the grammar allows after ``out``; near the budget, one that closes the JSON."""
+    def _choose(self, seq: _Seq, bitmask: torch.Tensor, logits: torch.Tensor) -> int:
+        """The greedy token the grammar allows after the answer so far; near the budget, or in a loop,
+        one that closes the JSON."""
         tm = time.perf_counter()
-        llguidance.torch.fill_next_token_bitmask(matcher, bitmask, 0)
+        llguidance.torch.fill_next_token_bitmask(seq.matcher, bitmask, 0)
         allowed = ((bitmask[0].unsqueeze(1) >> self._shifts) & 1).view(-1)[: self.vocab].bool()
-        self._mask_s += time.perf_counter() - tm
-        if self._looping or max_new_tokens - (len(out) - forced) <= CLOSE_RESERVE:
-            self._closed_early = True
-            closing = self._closing_choice(allowed, out)
+        seq.mask_s += time.perf_counter() - tm
+        if seq.looping or seq.max_new - (len(seq.out) - seq.forced) <= CLOSE_RESERVE:
+            seq.closed_early = True
+            closing = closing_choice(
+                self._closer_ids, allowed, self.tokenizer.decode(seq.out, skip_special_tokens=True)
+            )
             if closing is not None:
                 return closing
         scores = torch.full_like(logits, float("-inf"))
@@ -461,21 +592,120 @@ class TransformersBackend:
         scores[:n] = torch.where(allowed[:n], logits[:n], scores[:n])
         return int(torch.argmax(scores))
 
-    def _watch_loop(self, out: list[int]) -> None:
+    def _watch_loop(self, seq: _Seq) -> None:
         """Greedy decoding of a small model can fall into a loop (the same alias or item over and over).
         When the answer's tail repeats a string value or an item's name, close what is open (as when the
         budget runs low) until the array that holds the repeat has been closed."""
-        if self._looping:
-            if array_depth(self.tokenizer.decode(out, skip_special_tokens=True)) < self._loop_depth:
-                self._looping = False
+        if seq.looping:
+            if array_depth(self.tokenizer.decode(seq.out, skip_special_tokens=True)) < seq.loop_depth:
+                seq.looping = False
             return
-        tail = self.tokenizer.decode(out[-80:], skip_special_tokens=True)
+        tail = self.tokenizer.decode(seq.out[-80:], skip_special_tokens=True)
         # only a repeat that has just been completed (tokens may run past the comma, as '","' does)
         for pattern in (_REPEATED_VALUE, _REPEATED_NAME):
             if any(m.end() >= len(tail) - 12 for m in pattern.finditer(tail)):
-                self._looping = True
-                self._loop_depth = array_depth(self.tokenizer.decode(out, skip_special_tokens=True))
+                seq.looping = True
+                seq.loop_depth = array_depth(self.tokenizer.decode(seq.out, skip_special_tokens=True))
                 return
 
-    def _closing_choice(self, allowed: torch.Tensor, out: list[int]) -> int | None:
-        return closing_choice(self._closer_ids, allowed, self.tokenizer.decode(out, skip_special_tokens=True))
+
+@dataclass
+class _Seq:
+    """One answer being decoded: its grammar state, tokens and counts."""
+
+    key: Any
+    ids: list[int]
+    matcher: llguidance.LLMatcher
+    max_new: int
+    hard_limit: int
+    lookup: PromptLookup | None
+    logits: torch.Tensor  # next-token logits, used when nothing is pending
+    passes: int
+    reused: int
+    npos: int  # this sequence's tokens in the KV cache (the next position id)
+    timings: dict[str, float]
+    t_decode: float
+    out: list[int] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)  # appended to the answer but not yet fed to the model
+    draft: list[int] = field(default_factory=list)
+    forced: int = 0
+    drafted: int = 0
+    accepted: int = 0
+    closed_early: bool = False
+    looping: bool = False
+    loop_depth: int = 0
+    mask_s: float = 0.0
+
+
+class _Batch:
+    """The KV cache shared by the sequences decoded together, and a mask [batch, positions] of the
+    positions that count (padding and rejected drafts are holes; trailing holes are cropped)."""
+
+    def __init__(self) -> None:
+        self.cache: Any = None
+        self.mask = torch.ones(0, 0, dtype=torch.long)
+
+    @property
+    def has_holes(self) -> bool:
+        return not bool(self.mask.all())
+
+    @staticmethod
+    def _pad(cache: Any, n: int) -> None:
+        for layer in cache.layers:
+            b, h, _, d = layer.keys.shape
+            layer.keys = torch.cat([layer.keys, layer.keys.new_zeros(b, h, n, d)], dim=2)
+            layer.values = torch.cat([layer.values, layer.values.new_zeros(b, h, n, layer.values.shape[-1])], dim=2)
+
+    def join(self, cache: Any) -> None:
+        """Add a prefilled sequence (a batch-1 cache) as a new row."""
+        n = cache.get_seq_length()
+        row = torch.ones(1, n, dtype=torch.long)
+        if self.cache is None:
+            self.cache, self.mask = cache, row
+            return
+        width = self.mask.shape[1]
+        if n > width:
+            self._pad(self.cache, n - width)
+            self.mask = torch.cat([self.mask, torch.zeros(self.mask.shape[0], n - width, dtype=torch.long)], dim=1)
+        elif n < width:
+            self._pad(cache, width - n)
+            row = torch.cat([row, torch.zeros(1, width - n, dtype=torch.long)], dim=1)
+        for mine, theirs in zip(self.cache.layers, cache.layers, strict=True):
+            mine.keys = torch.cat([mine.keys, theirs.keys], dim=0)
+            mine.values = torch.cat([mine.values, theirs.values], dim=0)
+        self.mask = torch.cat([self.mask, row], dim=0)
+
+    def extend(self, kept: list[int], width: int) -> None:
+        """After a pass of ``width`` positions: row i keeps its first ``kept[i]`` of them."""
+        new = torch.zeros(len(kept), width, dtype=torch.long)
+        for i, k in enumerate(kept):
+            new[i, :k] = 1
+        self.mask = torch.cat([self.mask, new], dim=1)
+        self._crop()
+
+    def _crop(self) -> None:
+        used = self.mask.any(dim=0).nonzero()
+        end = int(used[-1]) + 1 if len(used) else 0
+        extra = self.mask.shape[1] - end
+        if extra and self.cache is not None:
+            self.cache.crop(-extra)
+            self.mask = self.mask[:, :end]
+
+    def row(self, i: int) -> Any:
+        """Row ``i`` alone, holes removed, as a new cache."""
+        from transformers import DynamicCache
+
+        idx = self.mask[i].nonzero().squeeze(1)
+        return DynamicCache(
+            ddp_cache_data=[(ly.keys[i : i + 1, :, idx], ly.values[i : i + 1, :, idx]) for ly in self.cache.layers]
+        )
+
+    def keep(self, rows: list[int]) -> None:
+        """Keep only these rows."""
+        if not rows:
+            self.cache, self.mask = None, torch.ones(0, 0, dtype=torch.long)
+            return
+        idx = torch.tensor(rows, dtype=torch.long)
+        self.cache.batch_select_indices(idx)
+        self.mask = self.mask[idx]
+        self._crop()
