@@ -10,6 +10,7 @@ failure) become lines with ``prediction: null`` and an ``error``; the run goes o
 from __future__ import annotations
 
 import glob
+import itertools
 import json
 import sys
 import time
@@ -22,7 +23,7 @@ from tqdm import tqdm
 
 from summarizer.article import ArticleError, check_article, decode_article
 from summarizer.htmltext import html_to_text
-from summarizer.predictions import PredictionWriter, error_line, predict_line, read_predictions
+from summarizer.predictions import PredictionWriter, error_line, predict_lines, read_predictions
 
 TEXT_SUFFIXES = {".txt", ".md", ".html", ".htm"}
 
@@ -162,8 +163,15 @@ def run_batch(
     retry_failed: bool = False,
     progress: bool = True,
     options: dict | None = None,
+    batch_size: int = 1,
 ) -> Summary:
-    """Extract every input article into ``output`` (JSONL), one flushed line per article."""
+    """Extract every input article into ``output`` (JSONL), one flushed line per article.
+
+    ``batch_size`` articles are decoded together (see ``Summarizer.summarize_many``); lines are
+    written in the order articles finish.
+    """
+    if batch_size < 1:
+        raise BatchError("--batch-size must be at least 1")
     files = expand(inputs)
     out = Path(output)
     if out.exists() and out.stat().st_size and not resume:
@@ -172,41 +180,60 @@ def run_batch(
     skip = {i for i, line in previous.items() if not retry_failed or line.get("prediction") is not None}
     summary = Summary()
     start = time.perf_counter()
-    bar = tqdm(
-        iter_items(files),
-        total=count_items(files),
-        desc="batch",
-        unit="article",
-        disable=not progress,
-        dynamic_ncols=True,
-    )
+    bar = tqdm(total=count_items(files), desc="batch", unit="article", disable=not progress, dynamic_ncols=True)
+    ready: list[dict[str, Any]] = []  # error lines of unreadable inputs, written as soon as possible
+    converted: dict[str, str] = {}
+
+    def articles() -> Iterator[tuple[str, str]]:
+        nonlocal summarizer
+        for item in iter_items(files):
+            if item.id in skip:
+                summary.skipped += 1
+                bar.update(1)
+                continue
+            if item.error is not None:
+                ready.append(error_line(item.id, *item.error))
+                continue
+            if summarizer is None:
+                from summarizer.core import Summarizer
+
+                summarizer = Summarizer(model, **(options or {}))
+            if item.converted:
+                converted[item.id] = item.text or ""
+            bar.set_postfix_str(item.id[-40:])
+            yield item.id, item.text or ""
+
+    def write(line: dict[str, Any]) -> None:
+        if line["id"] in converted:
+            line["text"] = converted.pop(line["id"])
+        writer.write(line)
+        bar.update(1)
+        if line["prediction"] is None:
+            summary.failed += 1
+            kind = line["error"]["type"]
+            summary.errors[kind] = summary.errors.get(kind, 0) + 1
+        else:
+            summary.done += 1
+            summary.generated_tokens += int((line["meta"].get("tokens") or {}).get("generated", 0))
+
     with PredictionWriter(out) as writer:
         try:
-            for item in bar:
-                if item.id in skip:
-                    summary.skipped += 1
-                    continue
-                if item.error is not None:
-                    line = error_line(item.id, *item.error)
-                else:
-                    if summarizer is None:
-                        from summarizer.core import Summarizer
-
-                        summarizer = Summarizer(model, **(options or {}))
-                    bar.set_postfix_str(item.id[-40:])
-                    line = predict_line(summarizer, item.id, item.text or "")
-                    if item.converted:
-                        line["text"] = item.text
-                writer.write(line)
-                if line["prediction"] is None:
-                    summary.failed += 1
-                    kind = line["error"]["type"]
-                    summary.errors[kind] = summary.errors.get(kind, 0) + 1
-                else:
-                    summary.done += 1
-                    summary.generated_tokens += int((line["meta"].get("tokens") or {}).get("generated", 0))
+            stream = articles()
+            first = next(stream, None)  # loads the model only when there is an article to extract
+            while ready:
+                write(ready.pop(0))
+            if first is not None:
+                for line in predict_lines(summarizer, itertools.chain([first], stream), batch_size):
+                    while ready:
+                        write(ready.pop(0))
+                    write(line)
+            while ready:
+                write(ready.pop(0))
         except KeyboardInterrupt:
-            summary.interrupted = True  # the article in flight is abandoned; nothing half-written
+            summary.interrupted = True  # the articles in flight are abandoned; nothing half-written
+            while ready:
+                write(ready.pop(0))
+    bar.close()
     summary.seconds = time.perf_counter() - start
     if summary.interrupted:
         print("\ninterrupted", file=sys.stderr)

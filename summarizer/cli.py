@@ -10,7 +10,7 @@ from pathlib import Path
 
 from summarizer import __version__
 from summarizer.article import ArticleError, read_article
-from summarizer.core import DEFAULT_INPUT_BUDGET
+from summarizer.core import DEFAULT_BATCH_SIZE, DEFAULT_INPUT_BUDGET
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 
@@ -59,6 +59,16 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
         "--no-second-look",
         action="store_true",
         help="skip the second look (candidate places the answer left out; the armed-conflict check)",
+    )
+
+
+def _add_batch_size(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help="articles decoded together by the transformers backend (default %(default)s; 1: one at a time)",
     )
 
 
@@ -140,6 +150,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 options=_model_options(args),
                 progress=not args.no_progress,
                 check_verbatim=not args.no_verbatim_check,
+                batch_size=args.batch_size,
             )
     except (GoldError, ValueError, FileNotFoundError) as exc:
         return _fail(str(exc), EXIT_USAGE)
@@ -162,6 +173,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             retry_failed=args.retry_failed,
             progress=not args.no_progress,
             options=_model_options(args),
+            batch_size=args.batch_size,
         )
     except BatchError as exc:
         return _fail(str(exc), EXIT_USAGE)
@@ -245,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="articles over N tokens are split into overlapping chunks (0: never; default %(default)s)",
     )
     ba.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_batch_size(ba)
     _add_engine_args(ba)
     ba.set_defaults(func=cmd_batch)
 
@@ -279,6 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="load gold whose strings are not all in the text (e.g. MUC-4's world-knowledge `within`)",
     )
+    _add_batch_size(ev)
     _add_engine_args(ev)
     ev.set_defaults(func=cmd_eval)
 

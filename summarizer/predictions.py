@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -86,6 +87,35 @@ def predict_line(summarizer: Any, article_id: str, text: str) -> dict[str, Any]:
         return {"id": article_id, "prediction": prediction, "meta": prediction.get("meta") or {}}
     except Exception as exc:  # one bad article never stops a run
         return error_line(article_id, type(exc).__name__, str(exc), time.perf_counter() - t0)
+
+
+def predict_lines(
+    summarizer: Any, articles: Iterable[tuple[str, str]], batch_size: int = 1
+) -> Iterator[dict[str, Any]]:
+    """Prediction lines for many ``(id, text)`` articles, ``batch_size`` decoded together, in the order
+    they finish. Failures become error lines; the others go on."""
+    if batch_size == 1 or not hasattr(summarizer, "summarize_many"):
+        for article_id, text in articles:
+            yield predict_line(summarizer, article_id, text)
+        return
+    started: dict[str, float] = {}
+
+    def timed() -> Iterator[tuple[str, str]]:
+        for article_id, text in articles:
+            started[article_id] = time.perf_counter()
+            yield article_id, text
+
+    for article_id, result in summarizer.summarize_many(timed(), batch_size=batch_size):
+        t0 = started.pop(article_id, time.perf_counter())
+        if isinstance(result, Exception):
+            yield error_line(article_id, type(result).__name__, str(result), time.perf_counter() - t0)
+            continue
+        try:
+            prediction = result.to_dict()
+        except Exception as exc:
+            yield error_line(article_id, type(exc).__name__, str(exc), time.perf_counter() - t0)
+            continue
+        yield {"id": article_id, "prediction": prediction, "meta": prediction.get("meta") or {}}
 
 
 def error_line(article_id: str, kind: str, message: str, seconds: float | None = None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from summarizer.evaluation.gold import GoldRecord, load_gold
 from summarizer.evaluation.report import write_reports
 from summarizer.evaluation.scoring import score
-from summarizer.predictions import PredictionWriter, predict_line, read_predictions
+from summarizer.predictions import PredictionWriter, predict_lines, read_predictions
 
 PREDICTIONS = "predictions.jsonl"
 SCORES = "scores.json"
@@ -113,8 +113,11 @@ def run_eval(
     progress: bool = True,
     options: dict | None = None,
     check_verbatim: bool = True,
+    batch_size: int = 1,
 ) -> dict[str, Any]:
-    """Extract every selected gold article (skipping ids already in predictions.jsonl), then score."""
+    """Extract every selected gold article (skipping ids already in predictions.jsonl), then score.
+
+    ``batch_size`` articles are decoded together (see ``Summarizer.summarize_many``)."""
     records = select(load_gold(data, check_verbatim=check_verbatim), limit=limit, sample=sample, seed=seed)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -125,13 +128,14 @@ def run_eval(
         from summarizer.core import Summarizer
 
         summarizer = Summarizer(model, **(options or {}))
-    bar = tqdm(todo, desc="eval", unit="article", disable=not progress, dynamic_ncols=True)
+    bar = tqdm(total=len(todo), desc="eval", unit="article", disable=not progress, dynamic_ncols=True)
     with PredictionWriter(pred_path) as writer:
-        for rec in bar:
-            bar.set_postfix_str(rec.id[:40])
-            line = predict_line(summarizer, rec.id, rec.text)
+        for line in predict_lines(summarizer, ((r.id, r.text) for r in todo), batch_size):
             writer.write(line)
-            done[rec.id] = line
+            done[line["id"]] = line
+            bar.set_postfix_str(line["id"][:40])
+            bar.update(1)
+    bar.close()
     preds = {r.id: done[r.id] for r in records if r.id in done}
     meta = run_meta(
         getattr(summarizer, "model_name", None) if summarizer else None,
