@@ -55,9 +55,7 @@ def cold_load_seconds(model: str | None) -> float:
             "print(time.perf_counter()-t)"
         )
         env = dict(os.environ, SUMMARIZER_CACHE=tmp, SUMMARIZER_QUIET="1")
-        out = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
-        )
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -123,9 +121,7 @@ def main() -> int:
             "mean_prefill_s": round(statistics.mean(r["prefill_s"] for r in rows), 2),
             "mean_decode_tok_s": round(statistics.mean(r["decode_tok_s"] for r in rows), 2),
             "mean_generated_tokens": round(statistics.mean(r["generated"] for r in rows), 1),
-            "forced_share": round(
-                sum(r["forced"] for r in rows) / max(1, sum(r["generated"] for r in rows)), 3
-            ),
+            "forced_share": round(sum(r["forced"] for r in rows) / max(1, sum(r["generated"] for r in rows)), 3),
             "peak_rss_mb": round(peak_rss_mb(), 1),
         }
     )
