@@ -1,7 +1,8 @@
 """Speed comparison on the same articles, in one process: a peer approach against ours.
 
 Usage:
-    python benchmarks/speed.py [INPUT ...] [--n N] [--only peer|ours] [--max-new-tokens M] [--json OUT.json]
+    python benchmarks/speed.py [INPUT ...] [--n N] [--only peer,ours,batched,llamacpp] [--batch-size B]
+                               [--max-new-tokens M] [--json OUT.json]
 
 INPUT is a .txt article or a JSONL file with {"id", "text"} lines, as for benchmarks/bench.py; by
 default the example article examples/hama-2017.txt.
@@ -12,7 +13,13 @@ an xgrammar JSON-schema logits processor for the same schema (``generation_schem
 no whitespace, ``,`` and ``:`` separators, as in the prompt's examples), and the same
 ``max_new_tokens``. Needs ``pip install -e '.[bench]'`` (xgrammar); without it the peer is skipped.
 
-ours: ``Summarizer().summarize(text)``.
+ours: ``Summarizer().summarize(text)``, one article at a time.
+
+batched: ``Summarizer.summarize_many(articles, batch_size=4)`` on the same loaded model: several
+articles decoded in each forward pass; its per-article rows are the whole run's totals divided by the
+number of articles (throughput), and its latency is printed below the table.
+
+llamacpp: ``Summarizer(backend="llamacpp")`` when llama-cpp-python is installed (the ``llamacpp`` extra).
 
 Forward passes are counted by hooks on the model (not estimated); a pass is a prompt pass when it
 feeds prompt positions (KV cache shorter than the prompt), else a decode pass. Each approach gets one
@@ -65,6 +72,8 @@ class Pass:
     cache_len: int
     t0: float
     t1: float = 0.0
+    batch: int = 1
+    phase: str = ""  # set by the batched run: "prompt", "look" or "decode"
 
 
 @dataclass
@@ -82,6 +91,7 @@ class PassCounter:
 
     def __init__(self, model: Any) -> None:
         self.passes: list[Pass] = []
+        self.phase = "decode"
         self._handles = [
             model.register_forward_pre_hook(self._pre, with_kwargs=True),
             model.register_forward_hook(self._post),
@@ -95,7 +105,9 @@ class PassCounter:
             ids = kwargs["inputs_embeds"]
         cache = kwargs.get("cache", kwargs.get("past_key_values"))
         cache_len = int(cache.get_seq_length()) if cache is not None and hasattr(cache, "get_seq_length") else 0
-        self.passes.append(Pass(int(ids.shape[1]), cache_len, time.perf_counter()))
+        self.passes.append(
+            Pass(int(ids.shape[1]), cache_len, time.perf_counter(), batch=int(ids.shape[0]), phase=self.phase)
+        )
 
     def _post(self, _module: Any, _args: tuple[Any, ...], _output: Any) -> None:
         self.passes[-1].t1 = time.perf_counter()
@@ -384,6 +396,97 @@ def run_ours(s: Any, counter: PassCounter, articles: list[tuple[str, str]], sche
         del s.backend.generate  # the instance attribute; the class method shows through again
 
 
+def _phase(counter: PassCounter, fn: Callable[..., Any], phase: str) -> Callable[..., Any]:
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        before, counter.phase = counter.phase, phase
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            counter.phase = before
+
+    return wrapped
+
+
+def run_ours_batched(
+    s: Any, counter: PassCounter, articles: list[tuple[str, str]], schema: dict[str, Any], batch_size: int
+) -> tuple[list[ArticleRun], dict[str, float]]:
+    """``Summarizer.summarize_many`` over all articles: per-article results and whole-run figures."""
+    backend = s.backend
+    backend._prefill = _phase(counter, backend._prefill, "prompt")
+    backend.continuation_logprobs = _phase(counter, backend.continuation_logprobs, "look")
+    try:
+        s.summarize(WARMUP_TEXT)  # untimed, as for ours
+        first = len(counter.passes)
+        texts = dict(articles)
+        runs = []
+        t, c = time.perf_counter(), time.process_time()
+        for aid, result in s.summarize_many(articles, batch_size=batch_size):
+            if isinstance(result, Exception):
+                runs.append(ArticleRun(aid, 0.0, 0.0, 0, PassStats(), Check(), complete=False, error=str(result)[:200]))
+                print(f"  batched {aid}: failed: {result}", file=sys.stderr, flush=True)
+                continue
+            tokens = result.meta["tokens"]
+            runs.append(
+                ArticleRun(
+                    aid,
+                    float(result.meta["timings"]["total_s"]),
+                    0.0,
+                    int(tokens["generated"]),
+                    PassStats(),
+                    check_output(result.to_dict(), texts[aid], schema),
+                    forced=int(tokens["forced"]),
+                    mask_s=float(result.meta["timings"].get("mask_s", 0.0)),
+                )
+            )
+            print(f"  batched {aid}: done after {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+    finally:
+        del backend._prefill, backend.continuation_logprobs
+    own = counter.passes[first:]
+    by_phase = {ph: [p for p in own if p.phase == ph] for ph in ("prompt", "look", "decode")}
+    spent = {ph: sum(p.t1 - p.t0 for p in ps) for ph, ps in by_phase.items()}
+    return runs, {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "prompt_passes": len(by_phase["prompt"]),
+        "look_passes": len(by_phase["look"]),
+        "decode_passes": len(by_phase["decode"]),
+        "decode_rows": sum(p.batch for p in by_phase["decode"]),
+        "decode_fed_tokens": sum(p.batch * p.n_tokens for p in by_phase["decode"]),
+        "prompt_s": spent["prompt"],
+        "look_s": spent["look"],
+        "decode_forward_s": spent["decode"],
+    }
+
+
+def summarize_batched(runs: list[ArticleRun], whole: dict[str, float], batch_size: int) -> dict[str, Any]:
+    """The batched run in the table's terms: per-article figures are the whole run's divided by n."""
+    f = summarize_runs(runs, False)
+    n = len(runs)
+    gen = sum(r.generated for r in runs)
+    decode_s = max(whole["wall_s"] - whole["prompt_s"] - whole["look_s"], 1e-9)
+    f.update(
+        batch_size=batch_size,
+        wall_s=whole["wall_s"],
+        median_latency_s=f["median_s"],
+        median_s=whole["wall_s"] / n,
+        p90_s=_p90([r.seconds for r in runs]),
+        articles_per_min=60 * n / whole["wall_s"],
+        median_cpu_s=whole["cpu_s"] / n,
+        prompt_phase_s=whole["prompt_s"] / n,
+        no_step_share_counted=1 - whole["decode_passes"] / gen if gen else 0.0,
+        passes_per_article=(whole["prompt_passes"] + whole["decode_passes"]) / n,
+        decode_passes_per_article=whole["decode_passes"] / n,
+        tokens_fed_per_decode_pass=whole["decode_fed_tokens"] / whole["decode_passes"] if whole["decode_passes"] else 0,
+        rows_per_decode_pass=whole["decode_rows"] / whole["decode_passes"] if whole["decode_passes"] else 0,
+        decode_tok_s=gen / decode_s,
+        decode_passes_s=whole["decode_passes"] / decode_s,
+        decode_forward_share=whole["decode_forward_s"] / decode_s,
+        look_s_per_article=whole["look_s"] / n,
+    )
+    return f
+
+
 # ---------------------------------------------------------------------------------------------------
 # machine, memory bandwidth, summary
 
@@ -489,6 +592,8 @@ def summarize_runs(runs: list[ArticleRun], is_peer: bool) -> dict[str, Any]:
     }
 
 
+APPROACHES = ("peer", "ours", "batched", "llamacpp")
+
 ROWS: list[tuple[str, str, str, str]] = [
     # (label, key, format, ratio: "" none, "lower" = peer/ours (smaller is better), "higher" = ours/peer)
     ("median s / article", "median_s", "{:.1f}", "lower"),
@@ -529,41 +634,58 @@ def print_report(figures: dict[str, Any]) -> None:
         print(f"peer: xgrammar JSON-schema grammar compiled once in {figures['peer_compile_s']:.1f} s (not timed)")
     for note in figures.get("notes", []):
         print(f"note: {note}")
-    peer, ours = figures.get("peer"), figures.get("ours")
-    cols = [name for name, f in (("peer", peer), ("ours", ours)) if f]
-    both = peer is not None and ours is not None
-    head = ["", *cols] + (["ours vs peer"] if both else [])
+    peer = figures.get("peer")
+    present = [(name, figures[name]) for name in APPROACHES if figures.get(name)]
+    others = [(name, f) for name, f in present if name != "peer"] if peer else []
+    head = ["", *[name for name, _ in present]] + [f"{name} vs peer" for name, _ in others]
     table: list[list[str]] = [head]
     for label, key, fmt, ratio in ROWS:
         row = [label]
-        for f in (peer, ours):
-            if f:
-                row.append(fmt.format(f[key]) if not (f is peer and key == "no_step_share_meta") else "0 (none)")
-        if both:
-            a, b = peer[key], ours[key]
+        for name, f in present:
+            if name == "peer" and key == "no_step_share_meta":
+                row.append("0 (none)")
+            else:
+                row.append(fmt.format(f[key]) if key in f else "")
+        for _, f in others:
+            a, b = peer[key], f.get(key)  # type: ignore[index]
             if ratio == "lower" and b:
                 row.append(f"{a / b:.2f}x")
-            elif ratio == "higher" and a:
+            elif ratio == "higher" and a and b is not None:
                 row.append(f"{b / a:.2f}x")
             else:
                 row.append("")
         table.append(row)
+    blanks = [""] * len(others)
     for label, key in (
         ("complete JSON", "complete"),
         ("parses as JSON", "parsed"),
         ("schema-valid", "schema_valid"),
         ("passes validate(article)", "validate_ok"),
     ):
-        row = [label] + [f"{f[key]}/{f['n_articles']}" for f in (peer, ours) if f]
-        table.append(row + ([""] if both else []))
+        table.append([label] + [f"{f[key]}/{f['n_articles']}" for _, f in present] + blanks)
     row = ["verbatim strings found / total"]
-    row += [f"{f['verbatim_in_article']}/{f['verbatim_total']}" for f in (peer, ours) if f]
-    table.append(row + ([""] if both else []))
+    row += [f"{f['verbatim_in_article']}/{f['verbatim_total']}" for _, f in present]
+    table.append(row + blanks)
     widths = [max(len(r[i]) for r in table) for i in range(len(head))]
     for i, r in enumerate(table):
         print(" | ".join(c.ljust(w) if j == 0 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths, strict=True))))
         if i == 0:
             print(" | ".join("-" * w for w in widths))
+    batched = figures.get("batched")
+    if batched:
+        print(
+            f"\nbatched: Summarizer.summarize_many with batch_size {batched['batch_size']}, all "
+            f"{batched['n_articles']} article(s) in {batched['wall_s']:.1f} s; per-article rows are the run's "
+            f"totals / n; median latency per article {batched['median_latency_s']:.1f} s; "
+            f"{batched['rows_per_decode_pass']:.2f} sequences per decode pass; second look "
+            f"{batched['look_s_per_article']:.1f} s / article"
+        )
+    llama = figures.get("llamacpp")
+    if llama:
+        print(
+            "\nllamacpp: Summarizer(backend='llamacpp') on the same GGUF (its own weights in llama.cpp; "
+            "passes are not counted: llama.cpp does not run the torch model)"
+        )
     bw = figures["bandwidth"]
     print(
         f"\nmemory-bandwidth bound: weights {bw['weight_bytes'] / 1e9:.2f} GB (parameters + buffers; input "
@@ -575,8 +697,8 @@ def print_report(figures: dict[str, Any]) -> None:
         f"({bw['bound_passes_s_no_embedding']:.2f}/s not counting the input embedding, of which a pass reads only "
         f"a few rows); one token per pass makes that the decode tokens/s bound"
     )
-    for name, f in (("peer", peer), ("ours", ours)):
-        if f:
+    for name, f in present:
+        if name in ("peer", "ours", "batched"):
             bound = bw["bound_passes_s"]
             print(
                 f"  {name}: {f['decode_passes_s']:.2f} decode passes/s ({f['decode_passes_s'] / bound:.0%} of the "
@@ -600,10 +722,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("inputs", nargs="*", help=".txt articles or JSONL files with {id, text} lines")
     ap.add_argument("--n", type=int, default=0, help="use at most N articles")
-    ap.add_argument("--only", choices=("peer", "ours"), help="run one approach only")
+    ap.add_argument(
+        "--only",
+        metavar="A[,B]",
+        help="run only these approaches, comma-separated: peer, ours, batched, llamacpp (default: all; "
+        "llamacpp when llama-cpp-python is installed)",
+    )
+    ap.add_argument("--batch-size", type=int, default=4, help="articles decoded together by 'batched' (default 4)")
     ap.add_argument("--max-new-tokens", type=int, default=None, help="default: Summarizer's (768)")
     ap.add_argument("--json", dest="json_out", help="write the figures here")
     args = ap.parse_args()
+    only = set(args.only.split(",")) if args.only else set(APPROACHES)
+    if only - set(APPROACHES):
+        ap.error(f"--only: unknown approach(es) {', '.join(sorted(only - set(APPROACHES)))}")
 
     import torch
 
@@ -656,7 +787,7 @@ def main() -> int:
     counter = PassCounter(model)
     runs: dict[str, list[ArticleRun]] = {}
     try:
-        if args.only != "ours":
+        if "peer" in only:
             try:
                 import xgrammar  # noqa: F401
             except ImportError:
@@ -671,15 +802,50 @@ def main() -> int:
                 runs["peer"] = run_peer(peer, counter, articles, schema)
                 figures["peer"] = summarize_runs(runs["peer"], True)
                 figures["peer"].update(peak_rss_mb=peak_rss_mb(), rss_mb=current_rss_mb(), load_avg=_load_span(load0))
-        if args.only != "peer":
+        if "ours" in only:
             print("ours: Summarizer.summarize ...", file=sys.stderr, flush=True)
             load0 = os.getloadavg()[0]
             runs["ours"] = run_ours(s, counter, articles, schema)
             figures["ours"] = summarize_runs(runs["ours"], False)
             figures["ours"].update(peak_rss_mb=peak_rss_mb(), rss_mb=current_rss_mb(), load_avg=_load_span(load0))
+        if "batched" in only:
+            print(f"batched: Summarizer.summarize_many, batch size {args.batch_size} ...", file=sys.stderr, flush=True)
+            load0 = os.getloadavg()[0]
+            # a fresh Summarizer on the same model: nothing carried over from 'ours' but the loaded weights
+            sb = Summarizer(max_new_tokens=max_new, backend=s.backend)
+            sb.backend._states.clear()
+            runs["batched"], whole = run_ours_batched(sb, counter, articles, schema, args.batch_size)
+            figures["batched"] = summarize_batched(runs["batched"], whole, args.batch_size)
+            figures["batched"].update(peak_rss_mb=peak_rss_mb(), rss_mb=current_rss_mb(), load_avg=_load_span(load0))
     finally:
         counter.remove()
-    if "peer" in figures and "ours" in figures:
+    if "llamacpp" in only:
+        try:
+            import llama_cpp  # noqa: F401
+        except ImportError:
+            figures["notes"].append(
+                "llamacpp skipped: llama-cpp-python is not installed (pip install -e '.[llamacpp]')"
+            )
+        else:
+            print("llamacpp: Summarizer(backend='llamacpp') ...", file=sys.stderr, flush=True)
+            load0 = os.getloadavg()[0]
+            sl = Summarizer(max_new_tokens=max_new, backend="llamacpp")
+            runs["llamacpp"] = run_ours(sl, PassCounter(torch.nn.Module()), articles, schema)
+            f = summarize_runs(runs["llamacpp"], False)
+            for key in (
+                "no_step_share_counted",
+                "passes_per_article",
+                "decode_passes_per_article",
+                "tokens_fed_per_decode_pass",
+                "decode_tok_s",
+                "decode_passes_s",
+                "decode_forward_share",
+                "prompt_phase_s",
+            ):
+                f.pop(key)
+            figures["llamacpp"] = f
+            figures["llamacpp"].update(peak_rss_mb=peak_rss_mb(), rss_mb=current_rss_mb(), load_avg=_load_span(load0))
+    if sum(name in figures for name in APPROACHES) > 1:
         figures["notes"].append("peak RSS is a process high-water mark: the second stage's includes the first's")
     if os.getloadavg()[0] > 1.5 * (os.cpu_count() or 1):
         figures["notes"].append(

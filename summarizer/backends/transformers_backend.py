@@ -34,6 +34,7 @@ import llguidance.torch
 import torch
 
 from summarizer import model_store
+from summarizer.backends.attention import install as install_attention
 from summarizer.backends.base import GenerationError, GenerationResult
 from summarizer.grammar import parser_limits
 
@@ -215,6 +216,7 @@ class TransformersBackend:
                     f"model id in the local cache ({str(exc).splitlines()[0]})"
                 ) from exc
         self.model.eval()
+        install_attention(self.model)  # several-token passes without copying the KV cache per query head
         if quantize != "none":
             quantize_weights(self.model, quantize)
             self.model_name = f"{self.model_name} [{quantize} weights]"
@@ -321,7 +323,7 @@ class TransformersBackend:
                         finished[i] = self._result(seq)
                 except GenerationError as exc:
                     finished[i] = exc
-                feeds.append([] if i in finished else self._plan(seq))
+                feeds.append([] if i in finished else self._plan(seq, self.draft_tokens))
             width = max(len(f) for f in feeds)
             fed: torch.Tensor | None = None
             if width:
@@ -408,13 +410,13 @@ class TransformersBackend:
             self._watch_loop(seq)
         return seq.matcher.is_stopped() or len(seq.out) - seq.forced >= seq.hard_limit
 
-    def _plan(self, seq: _Seq) -> list[int]:
-        """The tokens to feed next: the pending ones, then a draft copied from earlier text that the
-        grammar allows (copy speculation)."""
+    def _plan(self, seq: _Seq, k: int) -> list[int]:
+        """The tokens to feed next: the pending ones, then a draft of at most ``k`` tokens copied from
+        earlier text that the grammar allows (copy speculation)."""
         seq.draft = []
-        if seq.lookup is not None and seq.max_new - (len(seq.out) - seq.forced) > CLOSE_RESERVE + self.draft_tokens:
+        if k and seq.lookup is not None and seq.max_new - (len(seq.out) - seq.forced) > CLOSE_RESERVE + k:
             seq.lookup.sync(seq.out)
-            draft = seq.lookup.propose(self.draft_tokens)
+            draft = seq.lookup.propose(k)
             if draft:
                 seq.draft = draft[: seq.matcher.validate_tokens(draft)]
         seq.drafted += len(seq.draft)
