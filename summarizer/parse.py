@@ -1,12 +1,15 @@
 """Turn the model's JSON text into a clean ``ConflictSummary``.
 
 The grammar already guarantees the shape; this stage removes what the grammar cannot forbid:
-repeated items and aliases (one item per name, an alias never equal to its own name or repeated).
+repeated items and aliases (one item per name, an alias never equal to its own name or repeated), and
+reinforcements that are not one (forces that name no troops, weapons or equipment; one movement
+claimed for several senders).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from summarizer.schema import MAX_ALIASES, ConflictSummary
@@ -51,6 +54,51 @@ def _dedupe(items: list[dict[str, Any]], key_fields: tuple[str, ...]) -> list[di
     return out
 
 
+# What a reinforcement's ``forces`` must name (the guide: troops, fighters, weapons or equipment): a
+# word of one of these stems. "2023", "two days of fighting" or "the information minister" name none.
+_FORCE_WORD = re.compile(
+    r"\b(?:reinforc|troop|soldier|fighter|combatant|battalion|brigade|regiment|division|corps|compan(?:y|ies)"
+    r"|platoon|unit|squad|detachment|contingent|commando|marine|paratroop|guard|ranger|militia|police|gendarm"
+    r"|officer|volunteer|gunm[ae]n|men\b|recruit|conscript|reservist|reserves|mercenar|jihadist|militant|rebel"
+    r"|insurgent|force|personnel|member|tank|armou?r|vehicle|truck|pickup|helicopter|gunship|aircraft|jet"
+    r"|warplane|plane|drone|artiller|howitzer|launcher|missile|rocket|mortar|weapon|arms\b|ammunition|munition"
+    r"|equipment|suppl|air.defen[cs]e|system|boat|ship|vessel|convoy|column|numbers)",
+    re.IGNORECASE,
+)
+
+
+def names_forces(forces: str) -> bool:
+    """Whether a reinforcement's ``forces`` names troops, fighters, weapons or equipment."""
+    return bool(_FORCE_WORD.search(forces))
+
+
+def _nearest(article: str, anchor: str, name: str) -> int:
+    """Characters between the first occurrence of ``anchor`` and the nearest occurrence of ``name``."""
+    at = article.find(anchor)
+    spots = [m.start() for m in re.finditer(re.escape(name), article)]
+    if at < 0 or not spots:
+        return len(article)
+    return min(abs(at - s) for s in spots)
+
+
+def _tidy_reinforcements(items: list[dict[str, Any]], article: str | None) -> list[dict[str, Any]]:
+    """Drop reinforcements whose forces name nothing sent; where several senders claim the same
+    forces, keep the sender written nearest to them (one movement is one item)."""
+    items = [r for r in items if names_forces(str(r.get("forces", "")))]
+    by_forces: dict[str, list[dict[str, Any]]] = {}
+    for r in items:
+        by_forces.setdefault(_norm(r["forces"]), []).append(r)
+    keep = []
+    for r in items:
+        rivals = [x for x in by_forces[_norm(r["forces"])] if _norm(x["sender"]) != _norm(r["sender"])]
+        if rivals and article is not None:
+            best = min(by_forces[_norm(r["forces"])], key=lambda x: _nearest(article, x["forces"], x["sender"]))
+            if _norm(best["sender"]) != _norm(r["sender"]):
+                continue
+        keep.append(r)
+    return keep
+
+
 def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
     """Drop mentions that stand in the article only inside a longer word ("J" from "Jobar")."""
 
@@ -88,6 +136,7 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
             data[field] = _dedupe_entities(data[field])
     if isinstance(data.get("reinforcements"), list):
         data["reinforcements"] = _dedupe(data["reinforcements"], ("sender", "forces", "destination"))
+        data["reinforcements"] = _tidy_reinforcements(data["reinforcements"], article)
     if isinstance(data.get("quotes"), list):
         data["quotes"] = _dedupe(data["quotes"], ("text",))
     return data

@@ -203,3 +203,67 @@ def test_merged_aliases_stay_within_bounds() -> None:
     assert len(out.belligerents) == 1
     assert out.belligerents[0].aliases[: len(a)] == a
     assert len(out.belligerents[0].aliases) == MAX_ALIASES
+
+
+def _reinforcement(sender: str, forces: str, destination: str | None = "Tolin") -> dict:
+    return {"sender": sender, "forces": forces, "destination": destination, "origin": None, "status": "arrived"}
+
+
+def _answer(reinforcements: list[dict]) -> str:
+    import json
+
+    bel = [
+        {"name": n, "aliases": [], "side": "x", "role": "combatant"}
+        for n in ("Dorvan army", "Northern Front", "Kessar")
+    ]
+    return json.dumps(
+        {"summary": "s", "belligerents": bel, "locations": [], "reinforcements": reinforcements, "quotes": []}
+    )
+
+
+def test_reinforcements_must_name_what_is_sent() -> None:
+    from summarizer.parse import names_forces, parse
+
+    for forces in (
+        "reinforcements",
+        "two battalions",
+        "tanks",
+        "1,200 soldiers",
+        "hundreds of fighters",
+        "ammunition and food",
+        "two more IRIS-T air defence systems",
+        "400 members of the National Guard",
+        "large numbers",
+        "more than 100 armoured vehicles",
+    ):
+        assert names_forces(forces), forces
+    for forces in (
+        "2023",
+        "two",
+        "two days of fighting",
+        "information minister",
+        "glide bombs",
+        "cut the highway between Tolin and Kessar",
+    ):
+        assert not names_forces(forces), forces
+    article = "The Dorvan army sent two battalions to Tolin in 2023. Fighting went on for two days of fighting."
+    out = parse(
+        _answer([_reinforcement("Dorvan army", "two battalions"), _reinforcement("Dorvan army", "2023")]), article
+    )
+    assert [r.forces for r in out.reinforcements] == ["two battalions"]
+
+
+def test_one_movement_claimed_by_several_senders_keeps_the_nearest() -> None:
+    from summarizer.parse import parse
+
+    article = (
+        "The Dorvan army held Tolin. Far away, the Northern Front sent tanks and rocket launchers to Tolin, "
+        "officials in Kessar said."
+    )
+    items = [_reinforcement(s, "tanks and rocket launchers") for s in ("Dorvan army", "Northern Front", "Kessar")]
+    out = parse(_answer(items), article)
+    assert [r.sender for r in out.reinforcements] == ["Northern Front"]
+    # different forces for different senders are all kept
+    items = [_reinforcement("Dorvan army", "two battalions"), _reinforcement("Northern Front", "tanks")]
+    article2 = "The Dorvan army sent two battalions to Tolin; the Northern Front sent tanks."
+    assert len(parse(_answer(items), article2).reinforcements) == 2
