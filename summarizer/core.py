@@ -24,7 +24,9 @@ from summarizer.second_look import (
     Look,
     add_belligerents,
     add_locations,
+    camp_labels,
     drop_belligerents,
+    fix_role_sides,
     look,
     no_conflict,
     side_of,
@@ -200,8 +202,9 @@ class Summarizer:
             part = add_locations(part, found, self.location_min_logodds)
         if self.keep_min_logodds is not None:
             part = drop_belligerents(part, found, self.keep_min_logodds)
+        part = fix_role_sides(backend, messages, gen.text, part, found)
         if self.actor_min_logodds is not None:
-            labels = list(dict.fromkeys(b.side for b in part.belligerents))
+            labels = camp_labels(part)
             for name, score in found.actors.items():
                 if score > self.actor_min_logodds:
                     found.sides[name] = side_of(backend, messages, gen.text, name, labels)

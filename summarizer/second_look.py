@@ -226,6 +226,32 @@ def side_of(scorer: Scorer, messages: list[dict[str, str]], answer: str, name: s
     return options[max(range(len(scores)), key=scores.__getitem__)]
 
 
+# Side labels that name a role, not a camp: a small model writes "supporter" as the side of every backer,
+# which groups the backers together and apart from the side each one backs.
+ROLE_LABELS = {"supporter", "supporters", "support", "combatant", "combatants", "backer", "backers", "ally", "allies"}
+
+
+def camp_labels(data: ConflictSummary) -> list[str]:
+    """The answer's side labels that name a camp (not a role), in order of first use."""
+    return [s for s in dict.fromkeys(b.side for b in data.belligerents) if fold(s) not in ROLE_LABELS]
+
+
+def fix_role_sides(
+    scorer: Scorer, messages: list[dict[str, str]], answer: str, data: ConflictSummary, found: Look
+) -> ConflictSummary:
+    """Give each belligerent whose side label is a role ("supporter") the camp label the model finds
+    likeliest among the answer's other labels (or its own name); recorded in ``found.sides``."""
+    labels = camp_labels(data)
+    fixed = []
+    for b in data.belligerents:
+        if fold(b.side) in ROLE_LABELS:
+            side = side_of(scorer, messages, answer, b.name, labels)
+            found.sides[b.name] = side
+            b = b.model_copy(update={"side": side[:MAX_SIDE]})
+        fixed.append(b)
+    return data.model_copy(update={"belligerents": fixed})
+
+
 def drop_belligerents(data: ConflictSummary, found: Look, floor: float) -> ConflictSummary:
     """The answer without the belligerents the model does not take for armed actors (log-odds below
     ``floor``), and without reinforcements sent by them."""

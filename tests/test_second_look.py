@@ -539,3 +539,31 @@ def test_side_of_picks_the_likeliest_label() -> None:
     prefix = scorer.calls[-1][1]
     assert prefix.endswith('{"name":"Kessar Brigade","aliases":[],"side":')
     assert prefix.startswith(answer[: array_end(answer, "belligerents")])
+
+
+def test_role_words_as_side_labels_are_replaced_by_a_camp() -> None:
+    from summarizer.second_look import camp_labels, fix_role_sides
+
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(name="Dorvanian army", aliases=[], side="government", role="combatant"),
+            Belligerent(name="Northern Front", aliases=[], side="rebels", role="combatant"),
+            Belligerent(name="Varnia", aliases=[], side="supporter", role="supporter"),
+        ],
+        locations=[],
+        reinforcements=[],
+        quotes=[],
+    )
+    assert camp_labels(data) == ["government", "rebels"]
+    answer = compact(data.model_dump(exclude_none=False))
+    scorer = ScriptedScorer(scores={'"rebels"': -0.3, '"government"': -2.0, '"Varnia"': -4.0, '"supporter"': 0.0})
+    found = Look()
+    out = fix_role_sides(scorer, MESSAGES, answer, data, found)
+    assert [b.side for b in out.belligerents] == ["government", "rebels", "rebels"]
+    assert found.sides == {"Varnia": "rebels"}
+    asked = scorer.calls[-1][2]
+    assert '"supporter"' not in asked  # a role is never offered back
+    # nothing to fix: no question asked
+    scorer2 = ScriptedScorer()
+    assert fix_role_sides(scorer2, MESSAGES, answer, out, Look()) == out and not scorer2.calls
