@@ -99,6 +99,45 @@ def _tidy_reinforcements(items: list[dict[str, Any]], article: str | None) -> li
     return keep
 
 
+# A person's name as news writes it: two to four capitalised words ("Eoin Prendergast", "Maj. Gen. Ali Dara").
+_PERSON = r"(?:(?:[A-Z][a-z]{0,3}\.|[A-Z][\w'’-]*)\s){1,3}[A-Z][\w'’-]+"
+# Capitalised only because they start a sentence: never the first word of a name.
+_SENTENCE_STARTS = set(
+    "The A An And But Or On In At After Before Later Earlier Then Meanwhile Also However When While Separately "
+    "Yesterday Today".split()
+)
+_LEADING_JUNK = re.compile(r"^(?:and|or|but|while|as)\s+", re.IGNORECASE)
+
+
+def _is_description(speaker: str) -> bool:
+    """A speaker given by role rather than name: "ValuMart's managing director", "a military source"."""
+    first = speaker.split()[0] if speaker.split() else ""
+    return bool(first) and (first[0].islower() or first.endswith(("'s", "’s")) or first in {"The", "A", "An"})
+
+
+def resolve_speaker(speaker: str, article: str, not_people: set[str] | None = None) -> str:
+    """The guide's rule "where a person is named once and later called by title, use the name": a
+    description that the article puts next to a person's name ("Eoin Prendergast, ValuMart's managing
+    director", "said the army spokesman, Col. Ali Dara") becomes that name; a leading "and" is dropped.
+    ``not_people``: folded names known to be places or armed actors, never taken for a person."""
+    speaker = _LEADING_JUNK.sub("", speaker).strip() or speaker
+    if not _is_description(speaker):
+        return speaker
+    desc = re.escape(speaker)
+    for pattern in (
+        rf"({_PERSON}),\s+{desc}(?!\w)",
+        rf"(?<!\w){desc},?\s+({_PERSON})(?=[.,;:]|\s+said|\s+told|\s*$)",
+    ):
+        for m in re.finditer(pattern, article):
+            words = m.group(1).split()
+            while len(words) > 2 and words[0] in _SENTENCE_STARTS:
+                words.pop(0)
+            name = " ".join(words)
+            if words[0] not in _SENTENCE_STARTS and name in article and _norm(name) not in (not_people or set()):
+                return name
+    return speaker
+
+
 def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
     """Drop mentions that stand in the article only inside a longer word ("J" from "Jobar")."""
 
@@ -139,6 +178,17 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
         data["reinforcements"] = _tidy_reinforcements(data["reinforcements"], article)
     if isinstance(data.get("quotes"), list):
         data["quotes"] = _dedupe(data["quotes"], ("text",))
+        if article is not None:
+            known = {
+                _norm(m)
+                for field in ("belligerents", "locations")
+                for item in data.get(field) or []
+                for m in [item["name"], *item.get("aliases", [])]
+            }
+            data["quotes"] = [
+                dict(q, speaker=resolve_speaker(q["speaker"], article, known)) if q.get("speaker") else q
+                for q in data["quotes"]
+            ]
     return data
 
 

@@ -267,3 +267,24 @@ def test_one_movement_claimed_by_several_senders_keeps_the_nearest() -> None:
     items = [_reinforcement("Dorvan army", "two battalions"), _reinforcement("Northern Front", "tanks")]
     article2 = "The Dorvan army sent two battalions to Tolin; the Northern Front sent tanks."
     assert len(parse(_answer(items), article2).reinforcements) == 2
+
+
+def test_a_speaker_called_by_title_takes_the_name_the_article_gives() -> None:
+    from summarizer.parse import resolve_speaker
+
+    article = (
+        '"We hold the ridge," said Dorvan\'s defence minister, Ilse Marrow. Later Tarek Oslo, the rebels\u2019 '
+        'spokesman, denied it. "Lies," said the army spokesman Col. Ivo Renn. Officials in Kessar, Tolin Province, '
+        "spoke too, and a local official said more."
+    )
+    assert resolve_speaker("Dorvan's defence minister", article) == "Ilse Marrow"
+    assert resolve_speaker("the rebels\u2019 spokesman", article) == "Tarek Oslo"
+    assert resolve_speaker("the army spokesman", article) == "Col. Ivo Renn"
+    assert resolve_speaker("and a local official", article) == "a local official"
+    # a name stays; a description with no name beside it stays; a place is never taken for a person
+    assert resolve_speaker("Ilse Marrow", article) == "Ilse Marrow"
+    assert resolve_speaker("a military source", article) == "a military source"
+    assert resolve_speaker("Officials in Kessar", article) == "Officials in Kessar"
+    assert resolve_speaker("officials in Kessar", "officials in Kessar, Tolin Province.", {"tolin province"}) == (
+        "officials in Kessar"
+    )
