@@ -138,6 +138,15 @@ def resolve_speaker(speaker: str, article: str, not_people: set[str] | None = No
     return speaker
 
 
+# A "place" whose last word names people or an institution is not a place: "LNA spokesman", "Bosnian
+# Serb army", "GNA's health ministry" ("Delmas 2 police station" ends in a place word and stays).
+_NOT_A_PLACE = re.compile(
+    r"\b(?:ministry|minister|commander|spokesman|spokeswoman|spokesperson|army|forces|government|brigades?"
+    r"|militias?|police|officials?|troops|rebels|fighters|soldiers|militants)$",
+    re.IGNORECASE,
+)
+
+
 def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
     """Drop mentions that stand in the article only inside a longer word ("J" from "Jobar")."""
 
@@ -170,6 +179,8 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
     data = dict(data)
     if article is not None:
         data = _drop_partial_words(data, article)
+    if isinstance(data.get("locations"), list):
+        data["locations"] = [loc for loc in data["locations"] if not _NOT_A_PLACE.search(loc["name"].strip())]
     for field in ("belligerents", "locations"):
         if isinstance(data.get(field), list):
             data[field] = _dedupe_entities(data[field])

@@ -288,3 +288,18 @@ def test_a_speaker_called_by_title_takes_the_name_the_article_gives() -> None:
     assert resolve_speaker("officials in Kessar", "officials in Kessar, Tolin Province.", {"tolin province"}) == (
         "officials in Kessar"
     )
+
+
+def test_a_place_named_after_people_or_an_institution_is_dropped() -> None:
+    import json
+
+    from summarizer.parse import parse
+
+    article = "The LNA spokesman said the Bosnian Serb army left Tolin and the Delmas 2 police station."
+    locs = [
+        {"name": n, "aliases": [], "type": "other", "within": None}
+        for n in ("LNA spokesman", "Bosnian Serb army", "Tolin", "Delmas 2 police station")
+    ]
+    answer = {"summary": "s", "belligerents": [], "locations": locs, "reinforcements": [], "quotes": []}
+    out = parse(json.dumps(answer), article)
+    assert [loc.name for loc in out.locations] == ["Tolin", "Delmas 2 police station"]
