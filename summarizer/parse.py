@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from summarizer.schema import MAX_ALIASES, ConflictSummary
+from summarizer.schema import MAX_ALIASES, MAX_BELLIGERENTS, MAX_SIDE, Belligerent, ConflictSummary
 from summarizer.textspans import fold as _norm
 from summarizer.textspans import has_whole_word
 
@@ -201,6 +201,30 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
                 for q in data["quotes"]
             ]
     return data
+
+
+def list_senders(data: ConflictSummary) -> ConflictSummary:
+    """Every reinforcement's sender names a listed belligerent (the validator's rule): a sender the
+    answer did not list becomes a belligerent of its own (role "supporter": it sends forces to a side;
+    side label its own name), or, when the list is full, its reinforcements are dropped."""
+    from summarizer.validate import _loose
+
+    if not data.belligerents:
+        return data
+    mentions = {_loose(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+    added: list[Belligerent] = []
+    kept = []
+    for r in data.reinforcements:
+        key = _loose(r.sender)
+        if key not in mentions:
+            if len(data.belligerents) + len(added) >= MAX_BELLIGERENTS:
+                continue
+            added.append(Belligerent(name=r.sender, aliases=[], side=r.sender[:MAX_SIDE], role="supporter"))
+            mentions.add(key)
+        kept.append(r)
+    if not added and len(kept) == len(data.reinforcements):
+        return data
+    return data.model_copy(update={"belligerents": [*data.belligerents, *added], "reinforcements": kept})
 
 
 def parse(text: str, article: str | None = None) -> ConflictSummary:

@@ -303,3 +303,31 @@ def test_a_place_named_after_people_or_an_institution_is_dropped() -> None:
     answer = {"summary": "s", "belligerents": [], "locations": locs, "reinforcements": [], "quotes": []}
     out = parse(json.dumps(answer), article)
     assert [loc.name for loc in out.locations] == ["Tolin", "Delmas 2 police station"]
+
+
+def test_every_sender_names_a_listed_belligerent() -> None:
+    from summarizer.parse import list_senders
+    from summarizer.schema import MAX_BELLIGERENTS, Belligerent, ConflictSummary, Reinforcement
+    from summarizer.validate import validate
+
+    def r(sender: str) -> Reinforcement:
+        return Reinforcement(sender=sender, forces="troops", destination=None, origin=None, status="arrived")
+
+    bel = Belligerent(name="Dorvan army", aliases=["the army"], side="government", role="combatant")
+    data = ConflictSummary(
+        summary="s", belligerents=[bel], locations=[], reinforcements=[r("The army"), r("Varnia")], quotes=[]
+    )
+    out = list_senders(data)
+    assert [(b.name, b.side, b.role) for b in out.belligerents[1:]] == [("Varnia", "Varnia", "supporter")]
+    assert [x.sender for x in out.reinforcements] == ["The army", "Varnia"]
+    assert not [p for p in validate(out.model_dump()) if p.severity == "error"]
+    assert list_senders(out) == out
+    full = data.model_copy(
+        update={
+            "belligerents": [
+                Belligerent(name=f"Group {i}", aliases=[], side="x", role="combatant") for i in range(MAX_BELLIGERENTS)
+            ],
+            "reinforcements": [r("Group 1"), r("Varnia")],
+        }
+    )
+    assert [x.sender for x in list_senders(full).reinforcements] == ["Group 1"]
