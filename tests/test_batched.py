@@ -165,3 +165,22 @@ def test_batch_size_must_be_positive() -> None:
 
     with pytest.raises(ValueError, match="batch_size"):
         list(TransformersBackend.generate_many.__wrapped__(object(), [], batch_size=0))  # type: ignore[attr-defined]
+
+
+@pytest.mark.model
+@needs_model
+def test_summarize_many_with_the_second_look_gives_valid_grounded_results() -> None:
+    from summarizer.core import Summarizer
+    from summarizer.validate import validate
+
+    s = Summarizer(str(GGUF), max_new_tokens=160)
+    articles = [(f"a{n}", text) for n, text in enumerate(ARTICLES)] + [("empty", "  ")]
+    got = dict(s.summarize_many(articles, batch_size=2))
+    assert sorted(got) == ["a0", "a1", "a2", "empty"]
+    assert isinstance(got["empty"], Exception)
+    for n, text in enumerate(ARTICLES):
+        result = got[f"a{n}"]
+        assert not isinstance(result, Exception), result
+        assert result.meta["second_look"], "the second look ran on the batched answer"
+        problems = [p for p in validate(result.to_dict(), text) if p.severity == "error"]
+        assert not problems, problems

@@ -112,10 +112,14 @@ def test_run_resumes_and_records_failures(gold_dir: Path, tmp_path: Path) -> Non
     lines = [json.loads(x) for x in (out / "predictions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [x["id"] for x in lines] == ["a0", "a1", "a2"]
     assert lines[1]["prediction"] is None and lines[1]["error"]["type"] == "RuntimeError"
+    ex = scores["extraction"]  # this call's wall time, the honest per-article figure for batched runs
+    assert ex["articles"] == 3 and ex["batch_size"] == 1 and ex["wall_s"] >= 0
+    assert "this run extracted 3 articles" in (out / "report.md").read_text(encoding="utf-8")
     # a second run does nothing new: everything (failed ones too) is already there
     echo2 = GoldEcho(_records(gold_dir))
-    run_eval([gold_dir], out, summarizer=echo2, progress=False)
+    again = run_eval([gold_dir], out, summarizer=echo2, progress=False)
     assert echo2.calls == []
+    assert "extraction" not in again
     for name in ("scores.json", "report.md", "report.html"):
         assert (out / name).exists()
 

@@ -39,6 +39,17 @@ def _field_rows(scores: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
+def _extraction_note(scores: dict[str, Any]) -> str:
+    ex = scores.get("extraction")
+    if not ex:
+        return ""
+    return (
+        f" · this run extracted {ex['articles']} articles in {_fmt(ex['wall_s'], 1)} s wall time "
+        f"({_fmt(ex['s_per_article'], 1)} s per article, {_fmt(ex['articles_per_min'], 2)} articles/min, "
+        f"batch size {ex['batch_size']}; per-article times overlap when batched)"
+    )
+
+
 def render_markdown(scores: dict[str, Any]) -> str:
     """The run's scores as a Markdown report."""
     lines = [
@@ -51,7 +62,8 @@ def render_markdown(scores: dict[str, Any]) -> str:
         f"{scores.get('n_articles')} articles, {scores.get('failed')} failed · validity rate "
         f"{_fmt(scores.get('validity_rate'))} · verbatim rate {_fmt(scores.get('verbatim_rate'))} · "
         f"{_fmt(scores.get('time_per_article_s'), 1)} s and "
-        f"{_fmt(scores.get('generated_tokens_per_article'), 0)} generated tokens per article",
+        f"{_fmt(scores.get('generated_tokens_per_article'), 0)} generated tokens per article"
+        + _extraction_note(scores),
         "",
         "| field | precision | recall | F1 | 95% CI | TP | FP | FN | macro F1 |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -7,6 +7,7 @@ import os
 import platform
 import random
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -129,6 +130,7 @@ def run_eval(
 
         summarizer = Summarizer(model, **(options or {}))
     bar = tqdm(total=len(todo), desc="eval", unit="article", disable=not progress, dynamic_ncols=True)
+    started = time.perf_counter()
     with PredictionWriter(pred_path) as writer:
         for line in predict_lines(summarizer, ((r.id, r.text) for r in todo), batch_size):
             writer.write(line)
@@ -143,4 +145,14 @@ def run_eval(
     )
     if summarizer is None:
         meta.update({k: v for k, v in _meta_from(preds).items() if v})
+    if todo:
+        # wall time of this call's extraction: with batched decoding, per-article times overlap
+        wall = time.perf_counter() - started
+        meta["extraction"] = {
+            "articles": len(todo),
+            "wall_s": round(wall, 2),
+            "s_per_article": round(wall / len(todo), 2),
+            "articles_per_min": round(60 * len(todo) / wall, 3) if wall else None,
+            "batch_size": batch_size,
+        }
     return score_run(records, preds, out, meta)

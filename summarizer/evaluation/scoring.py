@@ -476,6 +476,8 @@ def score(
     n = len(records)
     known = {r.id for r in records}
     out: dict[str, Any] = {key: (run_meta or {}).get(key) for key in RUN_META_KEYS}
+    if (run_meta or {}).get("extraction"):
+        out["extraction"] = run_meta["extraction"]  # type: ignore[index]
     out.update(
         {
             "n_articles": n,
