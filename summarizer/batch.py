@@ -216,23 +216,22 @@ def run_batch(
             summary.done += 1
             summary.generated_tokens += int((line["meta"].get("tokens") or {}).get("generated", 0))
 
+    def flush() -> None:
+        while ready:
+            write(ready.pop(0))
+
     with PredictionWriter(out) as writer:
         try:
             stream = articles()
             first = next(stream, None)  # loads the model only when there is an article to extract
-            while ready:
-                write(ready.pop(0))
+            flush()
             if first is not None:
                 for line in predict_lines(summarizer, itertools.chain([first], stream), batch_size):
-                    while ready:
-                        write(ready.pop(0))
+                    flush()
                     write(line)
-            while ready:
-                write(ready.pop(0))
         except KeyboardInterrupt:
             summary.interrupted = True  # the articles in flight are abandoned; nothing half-written
-            while ready:
-                write(ready.pop(0))
+        flush()
     bar.close()
     summary.seconds = time.perf_counter() - start
     if summary.interrupted:

@@ -38,8 +38,8 @@ DEFAULT_MAX_NEW_TOKENS = 768
 # less: on the two long test articles (~2,000-2,600 tokens) whole-article extraction found as many or
 # more gold items than 1,500-token chunks did (README, "Evaluation").
 DEFAULT_INPUT_BUDGET = 3000
-# Articles decoded together in batch and eval runs (Summarizer.summarize_many): CPU decoding is bound
-# by reading the weights, so one forward pass over four sequences costs far less than four passes.
+# Articles decoded together in batch and eval runs (Summarizer.summarize_many): a forward pass over four
+# sequences costs about twice one over a single sequence on 2 cores (README, "Benchmark").
 DEFAULT_BATCH_SIZE = 4
 # Longer articles are refused: at ~1 minute per chunk they would take hours.
 MAX_ARTICLE_CHARS = 200_000
@@ -99,9 +99,7 @@ class Summarizer:
         """
         t0 = time.perf_counter()
         parts, gens, looks = [], [], []
-        for start, end in self._chunks(text):
-            piece = text[start:end]
-            messages = build_messages(piece, self.prompts)
+        for piece, messages in self._pieces(text, self._chunks(text)):
             gen = self.backend.generate(messages, build_lark(self._schema, piece), self.max_new_tokens)
             part, found = self._finish_chunk(messages, gen, piece)
             parts.append(part)
@@ -140,10 +138,8 @@ class Summarizer:
                 except Exception as exc:
                     failed.append((key, exc))
                     continue
-                plans[n] = _Plan(key, text, chunks, t0)
-                for c, (start, end) in enumerate(chunks):
-                    piece = text[start:end]
-                    messages = build_messages(piece, self.prompts)
+                plans[n] = plan = _Plan(key, text, list(self._pieces(text, chunks)), t0)
+                for c, (piece, messages) in enumerate(plan.pieces):
                     yield (n, c), messages, build_lark(self._schema, piece), self.max_new_tokens
 
         for (n, c), gen in self.backend.generate_many(requests(), batch_size):  # type: ignore[attr-defined]
@@ -152,20 +148,19 @@ class Summarizer:
             try:
                 if isinstance(gen, Exception):
                     raise gen
-                start, end = plan.chunks[c]
-                piece = plan.text[start:end]
-                plan.done[c] = (*self._finish_chunk(build_messages(piece, self.prompts), gen, piece), gen)
+                piece, messages = plan.pieces[c]
+                plan.done[c] = (*self._finish_chunk(messages, gen, piece), gen)
             except Exception as exc:
                 plan.error = plan.error or exc
                 plan.done[c] = None
-            if len(plan.done) < len(plan.chunks):
+            if len(plan.done) < len(plan.pieces):
                 continue
             del plans[n]
             if plan.error is not None:
                 yield plan.key, plan.error
                 continue
             try:
-                done = [plan.done[i] for i in range(len(plan.chunks))]
+                done = [plan.done[i] for i in range(len(plan.pieces))]
                 parts = [d[0] for d in done]  # type: ignore[index]
                 looks = [d[1] for d in done if d[1] is not None]  # type: ignore[index]
                 gens = [d[2] for d in done]  # type: ignore[index]
@@ -184,6 +179,11 @@ class Summarizer:
         if self.input_budget and self.backend.count_tokens(text) > self.input_budget:
             return split_chunks(text, self.input_budget, self.backend.count_tokens)
         return [(0, len(text))]
+
+    def _pieces(self, text: str, chunks: list[tuple[int, int]]) -> Iterator[tuple[str, list[dict[str, str]]]]:
+        """Each chunk's text and its chat messages."""
+        for start, end in chunks:
+            yield text[start:end], build_messages(text[start:end], self.prompts)
 
     def _finish_chunk(
         self, messages: list[dict[str, str]], gen: GenerationResult, piece: str
@@ -269,11 +269,11 @@ class Summarizer:
 
 @dataclass
 class _Plan:
-    """An article in a batched run: its chunks and the chunk results that have come back."""
+    """An article in a batched run: its chunks (text, messages) and the chunk results that have come back."""
 
     key: Any
     text: str
-    chunks: list[tuple[int, int]]
+    pieces: list[tuple[str, list[dict[str, str]]]]
     t0: float
     done: dict[int, tuple[ConflictSummary, Look | None, GenerationResult] | None] = field(default_factory=dict)
     error: Exception | None = None

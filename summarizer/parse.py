@@ -15,6 +15,7 @@ from typing import Any
 from summarizer.schema import MAX_ALIASES, MAX_BELLIGERENTS, MAX_SIDE, Belligerent, ConflictSummary
 from summarizer.textspans import fold as _norm
 from summarizer.textspans import has_whole_word
+from summarizer.validate import _loose
 
 
 class ParseError(ValueError):
@@ -85,18 +86,17 @@ def _tidy_reinforcements(items: list[dict[str, Any]], article: str | None) -> li
     """Drop reinforcements whose forces name nothing sent; where several senders claim the same
     forces, keep the sender written nearest to them (one movement is one item)."""
     items = [r for r in items if names_forces(str(r.get("forces", "")))]
+    if article is None:
+        return items
     by_forces: dict[str, list[dict[str, Any]]] = {}
     for r in items:
         by_forces.setdefault(_norm(r["forces"]), []).append(r)
-    keep = []
-    for r in items:
-        rivals = [x for x in by_forces[_norm(r["forces"])] if _norm(x["sender"]) != _norm(r["sender"])]
-        if rivals and article is not None:
-            best = min(by_forces[_norm(r["forces"])], key=lambda x: _nearest(article, x["forces"], x["sender"]))
-            if _norm(best["sender"]) != _norm(r["sender"]):
-                continue
-        keep.append(r)
-    return keep
+    winner = {
+        forces: _norm(min(group, key=lambda x: _nearest(article, x["forces"], x["sender"]))["sender"])
+        for forces, group in by_forces.items()
+        if len({_norm(x["sender"]) for x in group}) > 1
+    }
+    return [r for r in items if winner.get(_norm(r["forces"]), _norm(r["sender"])) == _norm(r["sender"])]
 
 
 # A person's name as news writes it: two to four capitalised words ("Eoin Prendergast", "Maj. Gen. Ali Dara").
@@ -207,8 +207,6 @@ def list_senders(data: ConflictSummary) -> ConflictSummary:
     """Every reinforcement's sender names a listed belligerent (the validator's rule): a sender the
     answer did not list becomes a belligerent of its own (role "supporter": it sends forces to a side;
     side label its own name), or, when the list is full, its reinforcements are dropped."""
-    from summarizer.validate import _loose
-
     if not data.belligerents:
         return data
     mentions = {_loose(m) for b in data.belligerents for m in [b.name, *b.aliases]}

@@ -83,9 +83,20 @@ def predict_line(summarizer: Any, article_id: str, text: str) -> dict[str, Any]:
     """
     t0 = time.perf_counter()
     try:
-        prediction = summarizer.summarize(text).to_dict()
-        return {"id": article_id, "prediction": prediction, "meta": prediction.get("meta") or {}}
+        result: Any = summarizer.summarize(text)
     except Exception as exc:  # one bad article never stops a run
+        result = exc
+    return _line(article_id, result, t0)
+
+
+def _line(article_id: str, result: Any, t0: float) -> dict[str, Any]:
+    """The prediction line for a Result, or the error line for an exception (or a Result that fails)."""
+    try:
+        if isinstance(result, Exception):
+            raise result
+        prediction = result.to_dict()
+        return {"id": article_id, "prediction": prediction, "meta": prediction.get("meta") or {}}
+    except Exception as exc:
         return error_line(article_id, type(exc).__name__, str(exc), time.perf_counter() - t0)
 
 
@@ -106,16 +117,7 @@ def predict_lines(
             yield article_id, text
 
     for article_id, result in summarizer.summarize_many(timed(), batch_size=batch_size):
-        t0 = started.pop(article_id, time.perf_counter())
-        if isinstance(result, Exception):
-            yield error_line(article_id, type(result).__name__, str(result), time.perf_counter() - t0)
-            continue
-        try:
-            prediction = result.to_dict()
-        except Exception as exc:
-            yield error_line(article_id, type(exc).__name__, str(exc), time.perf_counter() - t0)
-            continue
-        yield {"id": article_id, "prediction": prediction, "meta": prediction.get("meta") or {}}
+        yield _line(article_id, result, started.pop(article_id, time.perf_counter()))
 
 
 def error_line(article_id: str, kind: str, message: str, seconds: float | None = None) -> dict[str, Any]:
