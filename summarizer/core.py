@@ -12,7 +12,7 @@ from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground
-from summarizer.parse import list_senders, parse
+from summarizer.parse import list_senders, parse, unlisted_places
 from summarizer.prompting import PromptSet, build_messages, load_prompts
 from summarizer.result import Result
 from summarizer.schema import SCHEMA_VERSION, ConflictSummary, Meta, generation_schema
@@ -24,6 +24,7 @@ from summarizer.second_look import (
     Look,
     add_belligerents,
     add_locations,
+    add_unlisted_places,
     camp_labels,
     drop_belligerents,
     fix_role_sides,
@@ -191,9 +192,10 @@ class Summarizer:
         """Parse one chunk's answer and, if on, give it the second look."""
         part = parse(gen.text, piece)
         if not self.second_look:
-            return part, None
+            return add_unlisted_places(part, {}), None
         backend: Any = self.backend
         t1 = time.perf_counter()
+        part = add_unlisted_places(part, {w: type_of(backend, messages, gen.text, w) for w in unlisted_places(part)})
         found = look(backend, messages, gen.text, part, piece)
         if self.location_min_logodds is not None:
             for name, score in found.locations.items():

@@ -12,9 +12,11 @@ import json
 import re
 from typing import Any
 
+import regex
+
 from summarizer.schema import MAX_ALIASES, MAX_BELLIGERENTS, MAX_SIDE, Belligerent, ConflictSummary
+from summarizer.textspans import dateline, has_whole_word, is_whole, occurrences, plain
 from summarizer.textspans import fold as _norm
-from summarizer.textspans import has_whole_word
 from summarizer.validate import _loose
 
 
@@ -174,6 +176,66 @@ def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
     return data
 
 
+def _story_form(article: str, s: str, line: tuple[int, int], respell: bool = True) -> str | None:
+    """``s`` if it stands in the article outside the dateline; else the story's own spelling of the same
+    name ("Culiacán" for a dateline's "CULIACAN"); else None (the place is named only in the dateline)."""
+    if any(is_whole(article, i, s) and not line[0] <= i < line[1] for i in occurrences(article, s)):
+        return s
+    if not respell:
+        return None
+    key, n = plain(s), len(s)
+    for i in range(line[1], len(article) - n + 1):
+        if is_whole(article, i, article[i : i + n]) and plain(article[i : i + n]) == key:
+            return article[i : i + n]
+    return None
+
+
+def _undateline(items: list[dict[str, Any]], article: str, respell: bool = True) -> list[dict[str, Any]]:
+    """The guide: a place named only in the dateline is not a location. A dateline mention that the story
+    names too becomes the story's spelling (``respell``: for places); one the story does not name is dropped."""
+    line = dateline(article)
+    if line is None:
+        return items
+    kept = []
+    for item in items:
+        name = _story_form(article, item["name"], line, respell)
+        if name is None:
+            continue
+        aliases = [f for f in (_story_form(article, a, line, respell) for a in item.get("aliases", [])) if f]
+        item = dict(item, name=name, aliases=aliases)
+        if item.get("within"):
+            item["within"] = _story_form(article, item["within"], line)
+        kept.append(item)
+    return kept
+
+
+# Not an armed actor (the guide: no monitors, news outlets, civilians, politicians): a person named with a
+# title ("Colonel Dmytro Lysenko", "Deputy Defence Minister Mykola Dankevych"), or a name whose last word
+# names people who speak or watch ("U.N. military observers", "Bosnian Serb army statement").
+_PERSON_TITLE = regex.compile(
+    r"^(?i:(?:(?:deputy|vice|acting|former|retired|chief|senior)\s+)*(?:colonel|col\.|lieutenant|lt\.|major|maj\."
+    r"|captain|capt\.|brigadier|general|gen\.|admiral|sergeant|sgt\.|commander|president|premier|prime minister"
+    r"|(?:\w+\s+){0,2}minister|(?:\w+\s+)?secretary|spokes(?:man|woman|person)|governor|mayor|senator|mr\.?|mrs\.?"
+    r"|ms\.?|dr\.?))(?:\s+(?:\p{Lu}[\p{L}\p{M}'’.-]+|(?:al|el|bin|ibn|de|da|van|von)(?:-\S+)?))+$"
+)
+# Words that end the name of a body, not of a person: "General Staff", "General Command".
+_BODY_END = re.compile(
+    r"\b(?:staff|command|headquarters|corps|army|forces?|guards?|division|brigades?|council|ministry|police"
+    r"|front|movement|office|service)$",
+    re.IGNORECASE,
+)
+_NOT_AN_ACTOR = re.compile(
+    r"\b(?:statements?|officials?|observers?|spokes(?:man|woman|person|men|women)|sources?|correspondents?"
+    r"|reporters?|journalists?|monitors?|witnesses|residents|civilians|analysts?)(?:\s+(?:in|at|from|of)\s+.+)?$",
+    re.IGNORECASE,
+)
+
+
+def _is_actor_name(name: str) -> bool:
+    name = name.strip()
+    return bool(_BODY_END.search(name)) or not (_PERSON_TITLE.match(name) or _NOT_AN_ACTOR.search(name))
+
+
 def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
     """Remove duplicate items and aliases, and (given the article) mentions that cut a word."""
     data = dict(data)
@@ -181,6 +243,12 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
         data = _drop_partial_words(data, article)
     if isinstance(data.get("locations"), list):
         data["locations"] = [loc for loc in data["locations"] if not _NOT_A_PLACE.search(loc["name"].strip())]
+        if article is not None:
+            data["locations"] = _undateline(data["locations"], article)
+    if isinstance(data.get("belligerents"), list):
+        data["belligerents"] = [b for b in data["belligerents"] if _is_actor_name(b["name"])]
+        if article is not None:
+            data["belligerents"] = _undateline(data["belligerents"], article, respell=False)
     for field in ("belligerents", "locations"):
         if isinstance(data.get(field), list):
             data[field] = _dedupe_entities(data[field])
@@ -201,6 +269,21 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
                 for q in data["quotes"]
             ]
     return data
+
+
+def unlisted_places(data: ConflictSummary) -> list[str]:
+    """Places the answer names but does not list as locations, in order: the ``within`` of a location,
+    then a reinforcement's destination and origin. The guide lists the country or region of the conflict
+    and the places forces move from or to; a small model often names them only in those fields ("Syria"
+    as the ``within`` of "Hama province", "Mexico City" as where troops come from)."""
+    listed = {_loose(m) for loc in data.locations for m in [loc.name, *loc.aliases]}
+    out: list[str] = []
+    named = [loc.within for loc in data.locations] + [p for r in data.reinforcements for p in (r.destination, r.origin)]
+    for place in named:
+        if place and _loose(place) not in listed:
+            listed.add(_loose(place))
+            out.append(place)
+    return out
 
 
 def list_senders(data: ConflictSummary) -> ConflictSummary:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from summarizer.candidates import covered, proper_noun_spans
+from summarizer.parse import unlisted_places
 from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
 from summarizer.textspans import fold
 
@@ -209,6 +210,21 @@ def add_locations(data: ConflictSummary, found: Look, margin: float = LOCATION_M
         for name, score in found.locations.items()
         if score > margin and found.actors.get(name, -99.0) <= score
     ]
+    room = max(0, MAX_LOCATIONS - len(data.locations))
+    if not added or not room:
+        return data
+    return data.model_copy(update={"locations": [*data.locations, *added[:room]]})
+
+
+def add_unlisted_places(data: ConflictSummary, types: dict[str, str]) -> ConflictSummary:
+    """The answer with the places it names but does not list (``parse.unlisted_places``) added as
+    locations; ``types`` gives their types (those missing: the name's last word if it is a type, else
+    "other")."""
+    added = []
+    for name in unlisted_places(data):
+        last = name.split()[-1].casefold()
+        guess = last if last in LOCATION_TYPES else "province" if last == "state" else "other"
+        added.append(Location(name=name, aliases=[], type=types.get(name, guess), within=None))
     room = max(0, MAX_LOCATIONS - len(data.locations))
     if not added or not room:
         return data

@@ -6,7 +6,10 @@ Everything here is deterministic and model-free; grammar building and grounding 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+
+import regex
 
 # Opening mark -> closing marks accepted for it.
 _PAIRS = {
@@ -53,9 +56,36 @@ def is_boilerplate(paragraph: str) -> bool:
     return bool(_CAPTION.search(paragraph))
 
 
+# A wire dateline opening a paragraph: the place in capitals, then perhaps a country or a date, perhaps the
+# agency in brackets, then a dash ("KYIV (Crossline Press) -", "SARAJEVO, Nov 24 (Reuters) -",
+# "GOMA, Democratic Republic of Congo (AP) —", "BAKU/YEREVAN -", "SAN SALVADOR, 3 JAN 90 (ACAN) --").
+_CAPS = r"\p{Lu}[\p{Lu}\p{M}.'’\-]*\p{Lu}\.?"
+_DATELINE = regex.compile(
+    rf"[ \t]*(?:{_CAPS})(?:[ /](?:{_CAPS}))*(?:,[^\n()]{{1,60}}?)?[ \t]*(?:\([^()\n]{{1,60}}\))?[ \t]*(?:--?|–|—)[ \t]+"
+)
+
+
+def dateline(article: str) -> tuple[int, int] | None:
+    """(start, end) of the wire dateline that opens one of the first paragraphs, or None."""
+    for start, end in paragraphs(article)[:3]:
+        m = _DATELINE.match(article, start, end)
+        if m:
+            return start, m.end()
+    return None
+
+
+def plain(s: str) -> str:
+    """Casefolded, without accents: "CULIACAN" and "Culiacán" are the same place name."""
+    return "".join(c for c in unicodedata.normalize("NFKD", s.casefold()) if not unicodedata.combining(c))
+
+
 def body_ranges(article: str) -> list[tuple[int, int]]:
-    """Paragraph ranges that belong to the story's body (boilerplate left out)."""
-    return [(s, e) for s, e in paragraphs(article) if not is_boilerplate(article[s:e])]
+    """Paragraph ranges that belong to the story's body (boilerplate and the dateline left out)."""
+    ranges = [(s, e) for s, e in paragraphs(article) if not is_boilerplate(article[s:e])]
+    line = dateline(article)
+    if line is None:
+        return ranges
+    return [(max(s, line[1]) if s == line[0] else s, e) for s, e in ranges if not (s == line[0] and e <= line[1])]
 
 
 def quoted_passages(article: str) -> list[Passage]:
@@ -99,7 +129,8 @@ def occurrences(article: str, needle: str) -> list[int]:
     return out
 
 
-def _is_whole(article: str, start: int, needle: str) -> bool:
+def is_whole(article: str, start: int, needle: str) -> bool:
+    """True when ``needle`` at ``start`` cuts no word at either end."""
     end = start + len(needle)
     left = start == 0 or not (article[start - 1].isalnum() and needle[0].isalnum())
     right = end == len(article) or not (article[end].isalnum() and needle[-1].isalnum())
@@ -108,7 +139,7 @@ def _is_whole(article: str, start: int, needle: str) -> bool:
 
 def has_whole_word(article: str, needle: str) -> bool:
     """True when ``needle`` occurs somewhere without cutting a word at either end."""
-    return any(_is_whole(article, s, needle) for s in occurrences(article, needle))
+    return any(is_whole(article, s, needle) for s in occurrences(article, needle))
 
 
 def _inside(pos: int, ranges: list[tuple[int, int]]) -> bool:
@@ -133,7 +164,7 @@ def locate(
     if not starts:
         return None
 
-    pool = [s for s in starts if _is_whole(article, s, needle)] or starts
+    pool = [s for s in starts if is_whole(article, s, needle)] or starts
     if prefer:
         inside = [s for s in pool if _inside(s, prefer)]
         if inside:

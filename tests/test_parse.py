@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.parse import ParseError, clean, parse
+from summarizer.parse import ParseError, clean, parse, unlisted_places
 from summarizer.schema import MAX_ALIASES, ConflictSummary
 
 
@@ -331,3 +331,83 @@ def test_every_sender_names_a_listed_belligerent() -> None:
         }
     )
     assert [x.sender for x in list_senders(full).reinforcements] == ["Group 1"]
+
+
+# ---- datelines and unlisted places -----------------------------------------------------------------------
+
+DATELINED = (
+    "CULIACAN, Mexico (Wire) - Soldiers landed in Culiacán and fought gunmen near Navolato, "
+    "in Sinaloa state.\nThe army said Mexico would send more troops to Culiacán."
+)
+
+
+def test_place_only_in_the_dateline_is_dropped() -> None:
+    d = doc(locations=[loc("Navolato", [], within="Sinaloa state"), loc("Mexico", []), loc("CULIACAN", [])])
+    article = DATELINED.replace("Culiacán", "the city")
+    names = [x.name for x in run(d, article).locations]
+    assert names == ["Navolato", "Mexico"]  # "Mexico" is also in the story; "CULIACAN" only in the dateline
+
+
+def test_dateline_spelling_becomes_the_story_spelling_and_merges() -> None:
+    d = doc(locations=[loc("Culiacán", ["the city"]), loc("CULIACAN", ["CULIACAN, Mexico"], within="CULIACAN")])
+    out = run(d, DATELINED + " Fighting went on in the city.")
+    assert [x.name for x in out.locations] == ["Culiacán"]
+    assert out.locations[0].aliases == ["the city"]  # the dateline-only alias is gone, not repeated
+
+
+def test_dateline_rule_needs_the_article() -> None:
+    d = doc(locations=[loc("CULIACAN", [])])
+    assert [x.name for x in run(d).locations] == ["CULIACAN"]
+
+
+def test_unlisted_places_are_withins_then_reinforcement_places() -> None:
+    d = doc(
+        belligerents=[bel("Mexican army", [])],
+        reinforcements=[
+            {**rein("Mexican army", "600 soldiers", "Culiacán"), "origin": "Mexico City"},
+            {**rein("Mexican army", "troops", "Sonora state"), "origin": "Mexico City"},
+        ],
+        locations=[
+            loc("Navolato", [], within="Sinaloa state"),
+            loc("Culiacán", [], within="Sinaloa state"),
+            loc("Sinaloa", [], within="Mexico"),
+            loc("El Dorado", [], within="Culiacán"),
+        ],
+    )
+    # "Culiacán" is listed already; "Sinaloa state" and "Mexico City" are named twice
+    assert unlisted_places(run(d)) == ["Sinaloa state", "Mexico", "Mexico City", "Sonora state"]
+
+
+# ---- names that are not armed actors ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Colonel Dmytro Lysenko",
+        "Deputy Defence Minister Mykola Dankevych",
+        "President Bashar al-Assad",
+        "U.N. military observers",
+        "Bosnian Serb army statement",
+        "U.N. official in Zagreb",
+    ],
+)
+def test_people_and_observers_are_not_belligerents(name: str) -> None:
+    d = doc(belligerents=[bel("Syrian army", []), bel(name, [])])
+    assert [b.name for b in run(d).belligerents] == ["Syrian army"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["General Staff", "Ukraine's General Staff", "General Command of the Armed Forces", "Sources of Strength Brigade"],
+)
+def test_bodies_with_title_words_stay(name: str) -> None:
+    d = doc(belligerents=[bel(name, [])])
+    assert [b.name for b in run(d).belligerents] == [name]
+
+
+def test_actor_named_only_in_the_dateline_is_dropped_not_respelled() -> None:
+    article = "SRINAGAR, India - Militants fought soldiers in Srinagar.\nThe Indian army said so."
+    d = doc(belligerents=[bel("SRINAGAR", []), bel("Indian army", ["SRINAGAR"])])
+    out = run(d, article)
+    assert [(b.name, b.aliases) for b in out.belligerents] == [("Indian army", [])]

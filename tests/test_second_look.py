@@ -21,6 +21,7 @@ from summarizer.second_look import (
     Look,
     add_belligerents,
     add_locations,
+    add_unlisted_places,
     array_end,
     drop_belligerents,
     look,
@@ -567,3 +568,26 @@ def test_role_words_as_side_labels_are_replaced_by_a_camp() -> None:
     # nothing to fix: no question asked
     scorer2 = ScriptedScorer()
     assert fix_role_sides(scorer2, MESSAGES, answer, out, Look()) == out and not scorer2.calls
+
+
+# ---- add_unlisted_places -----------------------------------------------------------------------------
+
+
+def test_add_unlisted_places_lists_unlisted_withins() -> None:
+    data = summary_with(0).model_copy(
+        update={
+            "locations": [
+                Location(name="Tolin", aliases=[], type="town", within="Kessar province"),
+                Location(name="Varlo", aliases=[], type="town", within="Dorvania"),
+                Location(name="Brask", aliases=[], type="town", within="Tolin"),
+            ]
+        }
+    )
+    out = add_unlisted_places(data, {"Dorvania": "country"})
+    assert [(x.name, x.type, x.within) for x in out.locations[3:]] == [
+        ("Kessar province", "province", None),  # no type given: the name's last word
+        ("Dorvania", "country", None),
+    ]
+    assert add_unlisted_places(out, {}) == out  # nothing left to add
+    full = data.model_copy(update={"locations": [*data.locations, *locs(MAX_LOCATIONS - 3)]})
+    assert add_unlisted_places(full, {}) == full  # no room

@@ -7,11 +7,13 @@ import pytest
 from summarizer.textspans import (
     Passage,
     body_ranges,
+    dateline,
     has_whole_word,
     is_boilerplate,
     locate,
     occurrences,
     paragraphs,
+    plain,
     quoted_passages,
 )
 
@@ -231,3 +233,48 @@ def test_locate_explicit_body() -> None:
     article = "Soran caption line\nSoran in the story"
     assert locate(article, "Soran", body=[(19, len(article))]) == (19, 24)
     assert locate(article, "Soran", body=[]) == (0, 5)
+
+
+# ---- dateline -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "opening, line",
+    [
+        ("KYIV (Crossline Press) — Troops moved.", "KYIV (Crossline Press) — "),
+        ("SARAJEVO, Nov 24 (Reuters) - Serb forces pushed on.", "SARAJEVO, Nov 24 (Reuters) - "),
+        ("GOMA, Democratic Republic of Congo (AP) - Rebels fought.", "GOMA, Democratic Republic of Congo (AP) - "),
+        ("BAKU/YEREVAN (Crossline Press) - Forces fought.", "BAKU/YEREVAN (Crossline Press) - "),
+        ("PORT-AU-PRINCE, Haiti - Police fought gangs.", "PORT-AU-PRINCE, Haiti - "),
+        ("SAN SALVADOR, 3 JAN 90 (ACAN-EFE) -- [TEXT] THE ARMY SAID", "SAN SALVADOR, 3 JAN 90 (ACAN-EFE) -- "),
+    ],
+)
+def test_dateline_forms(opening: str, line: str) -> None:
+    article = "A caption of a photo.\n" + opening + "\nMore text."
+    span = dateline(article)
+    assert span is not None and article[span[0] : span[1]] == line
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "The army said on Monday - as fighting spread - that it held the town.",
+        "U.S. forces - backed by drones - attacked.",
+        "NATO said its jets - two of them - flew over.",
+    ],
+)
+def test_no_dateline_in_ordinary_sentences(opening: str) -> None:
+    assert dateline(opening + "\nMore.") is None
+
+
+def test_body_ranges_leave_the_dateline_out() -> None:
+    article = "TOLIN (Wire) - Rebels shelled Tolin.\nThe army said so."
+    (s1, e1), (s2, e2) = body_ranges(article)
+    assert article[s1:e1] == "Rebels shelled Tolin."
+    assert article[s2:e2] == "The army said so."
+    assert locate(article, "Tolin") == (article.index("Tolin."), article.index("Tolin.") + 5)
+
+
+def test_plain_folds_case_and_accents() -> None:
+    assert plain("CULIACAN") == plain("Culiacán") == "culiacan"
+    assert plain("Mosul") != plain("Mosel")
