@@ -18,7 +18,10 @@ from summarizer.textspans import body_ranges, fold
 _WORD = r"(?:(?:al|el|ad|ar|as|an|at|az|ash)-)?\p{Lu}[\p{L}\p{M}'’.\-]*[\p{L}\p{M}]|\p{Lu}"
 _JOIN = r"(?:of|for|al|el|de|del|da|di|du|la|le|bin|ibn|van|von|the)"
 # ``regex``, not ``re``: it knows Unicode classes (\p{Lu}), so "Ürümqi" and "Çaykara" are names too.
-_SPAN_RE = regex.compile(rf"(?<![\p{{L}}\p{{M}}\-'])(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*")
+# A leading ordinal belongs to a unit's name: "6th Infantry Division", "215th Maiwand Corps".
+_SPAN_RE = regex.compile(
+    rf"(?<![\p{{L}}\p{{M}}\-'\d])(?:\d+(?:st|nd|rd|th)[ ])?(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*"
+)
 
 # Words that open sentences or name days and months, never places or armed actors on their own.
 _NEVER_ALONE = set(
@@ -66,6 +69,37 @@ def proper_noun_spans(article: str, max_words: int = 6) -> list[Candidate]:
                 continue
             seen.add(key)
             out.append(Candidate(text, article.find(text, m.start())))
+    return out
+
+
+# Wire phrasings that name a side's military backer: "backed by X", "military support from X and Y",
+# "troops from X, Y and Z", "aligned with X", "the X-backed group", "an X-linked group".
+_NAME = rf"(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*"
+_NAMES = rf"(?:the )?({_NAME})(?:(?:, | and |, and )(?:the )?({_NAME}))*"
+_SUPPORT_RE = [
+    regex.compile(c)
+    for c in (
+        rf"\b(?:backed|supported|armed|supplied|funded|financed|trained|equipped|assisted) by {_NAMES}",
+        rf"\b(?:support|backing|aid|help|assistance|troops|soldiers|forces|drones|weapons|arms|air ?strikes|jets"
+        rf"|warplanes) from {_NAMES}",
+        rf"\b(?:aligned|allied) with {_NAMES}",
+        rf"({_NAME})-(?:backed|supported|armed|funded|sponsored|linked|allied|affiliated|aligned|trained|supplied)\b",
+    )
+]
+
+
+def support_cues(article: str) -> list[str]:
+    """Proper names that the story's body gives as a side's backer ("backed by X", "support from X and
+    Y", "X-backed"), in order of first cue, without repeats."""
+    out: list[str] = []
+    for start, end in body_ranges(article):
+        for pattern in _SUPPORT_RE:
+            for m in pattern.finditer(article, start, end):
+                for group in range(1, (m.lastindex or 0) + 1):
+                    for cap in m.captures(group):
+                        name = _trim(cap)
+                        if len(name) >= 2 and name not in out:
+                            out.append(name)
     return out
 
 

@@ -21,7 +21,9 @@ from summarizer.second_look import (
     CONFLICT_MIN_LOGODDS,
     KEEP_MIN_LOGODDS,
     LOCATION_MIN_LOGODDS,
+    SUPPORT_MIN_LOGODDS,
     Look,
+    add_backers,
     add_belligerents,
     add_locations,
     add_unlisted_places,
@@ -55,8 +57,9 @@ class Summarizer:
     reports an armed conflict at all (see ``second_look.py``); needs a backend that scores continuations.
     ``quantize``: "int8" or "int4" weights for the transformers backend (faster decoding, less memory,
     a quality cost measured in the README), default "none" (bf16).
-    ``location_min_logodds`` / ``actor_min_logodds`` / ``keep_min_logodds`` / ``conflict_min_logodds``:
-    the second look's thresholds (None: only record the scores in ``meta.second_look``, change nothing).
+    ``location_min_logodds`` / ``actor_min_logodds`` / ``keep_min_logodds`` / ``support_min_logodds`` /
+    ``conflict_min_logodds``: the second look's thresholds (None: only record the scores in
+    ``meta.second_look``, change nothing).
     """
 
     def __init__(
@@ -72,6 +75,7 @@ class Summarizer:
         conflict_min_logodds: float | None = CONFLICT_MIN_LOGODDS,
         actor_min_logodds: float | None = ACTOR_MIN_LOGODDS,
         keep_min_logodds: float | None = KEEP_MIN_LOGODDS,
+        support_min_logodds: float | None = SUPPORT_MIN_LOGODDS,
     ) -> None:
         if max_new_tokens < 64:
             raise ValueError("max_new_tokens must be at least 64")
@@ -85,6 +89,7 @@ class Summarizer:
         self.conflict_min_logodds = conflict_min_logodds
         self.actor_min_logodds = actor_min_logodds
         self.keep_min_logodds = keep_min_logodds
+        self.support_min_logodds = support_min_logodds
         self.prompts: PromptSet = load_prompts()
         self._schema = generation_schema()
 
@@ -211,6 +216,12 @@ class Summarizer:
                 if score > self.actor_min_logodds:
                     found.sides[name] = side_of(backend, messages, gen.text, name, labels)
             part = add_belligerents(part, found, self.actor_min_logodds)
+        if self.support_min_logodds is not None:
+            labels = camp_labels(part)
+            for name, score in found.backers.items():
+                if score > self.support_min_logodds:
+                    found.sides[name] = side_of(backend, messages, gen.text, name, labels)
+            part = add_backers(part, found, self.support_min_logodds)
         gen.timings["second_look_s"] = round(time.perf_counter() - t1, 4)
         return part, found
 
@@ -262,6 +273,7 @@ class Summarizer:
                 "location_min_logodds": self.location_min_logodds,
                 "actor_min_logodds": self.actor_min_logodds,
                 "keep_min_logodds": self.keep_min_logodds,
+                "support_min_logodds": self.support_min_logodds,
                 "conflict_min_logodds": self.conflict_min_logodds,
                 "draft_tokens": getattr(self.backend, "draft_tokens", None),
                 "quantize": getattr(self.backend, "quantize", None),

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from summarizer.candidates import covered, proper_noun_spans
+from summarizer.candidates import covered, proper_noun_spans, support_cues
 from summarizer.parse import unlisted_places
 from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
 from summarizer.textspans import fold
@@ -33,6 +33,9 @@ CONFLICT_MIN_LOGODDS: float | None = None
 # which a belligerent of the answer is dropped (None: not acted on).
 ACTOR_MIN_LOGODDS: float | None = 1.25
 KEEP_MIN_LOGODDS: float | None = -0.5
+# A name the article gives as a side's backer ("backed by X", "X-backed") is added as a supporter unless
+# the model clearly rejects it as an armed actor (log-odds at or below this; None: not acted on).
+SUPPORT_MIN_LOGODDS: float | None = -1.5
 MAX_CANDIDATES = 40
 LOCATION_TYPES = ("country", "region", "province", "city", "town", "village", "district", "site", "other")
 
@@ -78,6 +81,7 @@ class Look:
     types: dict[str, str] = field(default_factory=dict)
     actors: dict[str, float] = field(default_factory=dict)  # candidate -> log-odds of being an armed actor
     checked: dict[str, float] = field(default_factory=dict)  # the answer's belligerents -> the same
+    backers: dict[str, float] = field(default_factory=dict)  # named as a side's backer -> the same
     sides: dict[str, str] = field(default_factory=dict)
 
     def as_meta(self) -> dict[str, Any]:
@@ -87,6 +91,7 @@ class Look:
             "types": dict(self.types),
             "actors": {k: round(v, 3) for k, v in self.actors.items()},
             "checked": {k: round(v, 3) for k, v in self.checked.items()},
+            "backers": {k: round(v, 3) for k, v in self.backers.items()},
             "sides": dict(self.sides),
         }
 
@@ -168,6 +173,13 @@ def look(
     if actors:
         found.actors = {name: ask(ACTOR_QUESTION, name) for name in cands}
         found.checked = {b.name: ask(ACTOR_QUESTION, b.name) for b in data.belligerents}
+        actor_said = [m for b in data.belligerents for m in [b.name, *b.aliases]]
+        places = {fold(m) for loc in data.locations for m in [loc.name, *loc.aliases]}
+        found.backers = {
+            name: found.actors[name] if name in found.actors else ask(ACTOR_QUESTION, name)
+            for name in support_cues(article)
+            if not covered(name, actor_said) and fold(name) not in places and not _demonym(name, article)
+        }
     if gate:
         yes, no = scorer.continuation_logprobs(_ask(messages, GATE_QUESTION), ANSWER_PREFIX, ["true", "false"])
         found.conflict_logodds = yes - no
@@ -281,6 +293,21 @@ def drop_belligerents(data: ConflictSummary, found: Look, floor: float) -> Confl
             "reinforcements": [r for r in data.reinforcements if fold(r.sender) not in dropped],
         }
     )
+
+
+def add_backers(data: ConflictSummary, found: Look, floor: float) -> ConflictSummary:
+    """The answer with the names the article gives as a side's backer added as supporters (side as
+    scored), unless their armed-actor log-odds are at or below ``floor``."""
+    listed = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+    added = [
+        Belligerent(name=name, aliases=[], side=found.sides.get(name, name)[:MAX_SIDE], role="supporter")
+        for name, score in found.backers.items()
+        if score > floor and fold(name) not in listed
+    ]
+    room = max(0, MAX_BELLIGERENTS - len(data.belligerents))
+    if not added or not room:
+        return data
+    return data.model_copy(update={"belligerents": [*data.belligerents, *added[:room]]})
 
 
 def add_belligerents(data: ConflictSummary, found: Look, floor: float) -> ConflictSummary:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.candidates import Candidate, covered, proper_noun_spans
+from summarizer.candidates import Candidate, covered, proper_noun_spans, support_cues
 
 # An invented wire story: body paragraphs, a photo caption and a dateline/metadata line.
 ARTICLE = (
@@ -202,3 +202,33 @@ def test_covered(candidate: str, mentions: list[str]) -> None:
 )
 def test_not_covered(candidate: str, mentions: list[str]) -> None:
     assert not covered(candidate, mentions)
+
+
+# ---- support_cues -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("The army has fought on with crucial military support from Varnia and Kessaria.", ["Varnia", "Kessaria"]),
+        ("The Northern Front, a force backed by the United Provinces, attacked.", ["United Provinces"]),
+        ("The Varnia-backed group pressed on.", ["Varnia"]),
+        ("The al Qaeda-linked Group for Order said so.", ["al Qaeda"]),
+        (
+            "A mission that includes troops from Varnia, Dorvania and Kessaria said two died.",
+            ["Varnia", "Dorvania", "Kessaria"],
+        ),
+        ("The rebels, who are aligned with Varnia, hold the capital.", ["Varnia"]),
+        ("Drones supplied by Varnia, its closest ally, hit the town.", ["Varnia"]),
+    ],
+)
+def test_support_cues(sentence: str, expected: list[str]) -> None:
+    assert support_cues("TOLIN (Wire) - " + sentence + "\nMore fighting.") == expected
+
+
+def test_support_cues_need_a_name_and_skip_captions() -> None:
+    article = (
+        "Rebels backed by tanks and supported by local men attacked.\n"
+        "Fighters backed by Varnia pose for a photo, in this file photo.\n"
+    )
+    assert support_cues(article) == []

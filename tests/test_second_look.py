@@ -19,6 +19,7 @@ from summarizer.second_look import (
     MAX_CANDIDATES,
     PLACE_QUESTION,
     Look,
+    add_backers,
     add_belligerents,
     add_locations,
     add_unlisted_places,
@@ -365,6 +366,7 @@ def test_as_meta_without_gate() -> None:
         "types": {},
         "actors": {},
         "checked": {},
+        "backers": {},
         "sides": {},
     }
 
@@ -591,3 +593,29 @@ def test_add_unlisted_places_lists_unlisted_withins() -> None:
     assert add_unlisted_places(out, {}) == out  # nothing left to add
     full = data.model_copy(update={"locations": [*data.locations, *locs(MAX_LOCATIONS - 3)]})
     assert add_unlisted_places(full, {}) == full  # no room
+
+
+# ---- backers ------------------------------------------------------------------------------------
+
+BACKED = ARTICLE + "The Northern Front fights with military support from Varnia and Kessaria.\n"
+
+
+def test_backers_are_asked_about_unless_already_listed() -> None:
+    answer, data = answer_and_data()
+    data = data.model_copy(
+        update={
+            "belligerents": [*data.belligerents, Belligerent(name="Kessaria", aliases=[], side="x", role="supporter")]
+        }
+    )
+    scorer = ActorScorer({"Varnia": (-1.0, -1.5)})
+    found = look(scorer, MESSAGES, answer, data, BACKED, gate=False, locations=False)
+    assert found.backers == {"Varnia": pytest.approx(0.5)}  # Kessaria is in the answer already
+
+
+def test_add_backers_as_supporters_above_the_floor() -> None:
+    _, data = answer_and_data()
+    found = Look(backers={"Varnia": -1.0, "Kessaria": -2.0, "Northern Front": 3.0}, sides={"Varnia": "rebels"})
+    out = add_backers(data, found, -1.5)
+    added = out.belligerents[len(data.belligerents) :]
+    assert [(b.name, b.side, b.role) for b in added] == [("Varnia", "rebels", "supporter")]  # listed: not again
+    assert add_backers(data, Look(), -1.5) == data
