@@ -7,8 +7,8 @@ as locations. The same machinery asks whether the article reports an armed confl
 control article (sport, business) gets empty lists. All scores are kept in ``meta.second_look`` so that
 thresholds can be tuned on the dev split without running the model again (``eval/tune_second_look.py``).
 
-The question's fixed words come before the name, so each candidate after the first costs one forward
-pass over its name's few tokens, the rest being in the KV cache.
+The question's fixed words come before the name, so the candidates of one question share everything
+before it: the transformers backend scores them together, one pass over all their names' few tokens.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ _NOT_NOUNS = set(
 
 
 class Scorer(Protocol):
-    """A backend that can score continuations (the transformers backend can)."""
+    """A backend that can score continuations (the transformers backend can). One that also has
+    ``continuation_logprobs_many`` gets each question's candidates in one call."""
 
     def continuation_logprobs(
         self, messages: list[dict[str, str]], answer_prefix: str, continuations: list[str]
@@ -152,7 +153,8 @@ def look(
     belligerents, then whether there is an armed conflict.
 
     Each question is the article's prompt with a question appended; the candidate's name comes last,
-    so every question after the first costs only its name's tokens (the rest is in the KV cache).
+    so the candidates of one question share everything before the name, and a backend with
+    ``continuation_logprobs_many`` scores them all in one pass.
     """
     found = Look()
     said = _mentions(data)
@@ -163,23 +165,29 @@ def look(
         if not covered(c.text, said) and not any(c.text in s for s in speakers) and not _demonym(c.text, article)
     ][:MAX_CANDIDATES]
 
-    def ask(question: str, name: str) -> float:
-        asked = _ask(messages, question + json.dumps(name, ensure_ascii=False))
-        yes, no = scorer.continuation_logprobs(asked, ANSWER_PREFIX, ["true", "false"])
-        return yes - no
+    def ask(question: str, names: list[str]) -> dict[str, float]:
+        asks = [(_ask(messages, question + json.dumps(n, ensure_ascii=False)), ANSWER_PREFIX) for n in names]
+        many = getattr(scorer, "continuation_logprobs_many", None)
+        if many is not None:
+            pairs = many(asks, ["true", "false"])
+        else:
+            pairs = [scorer.continuation_logprobs(m, a, ["true", "false"]) for m, a in asks]
+        return {n: yes - no for n, (yes, no) in zip(names, pairs, strict=True)}
 
     if locations:
-        found.locations = {name: ask(PLACE_QUESTION, name) for name in cands}
+        found.locations = ask(PLACE_QUESTION, cands)
     if actors:
-        found.actors = {name: ask(ACTOR_QUESTION, name) for name in cands}
-        found.checked = {b.name: ask(ACTOR_QUESTION, b.name) for b in data.belligerents}
+        found.actors = ask(ACTOR_QUESTION, cands)
+        found.checked = ask(ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
         actor_said = [m for b in data.belligerents for m in [b.name, *b.aliases]]
         places = {fold(m) for loc in data.locations for m in [loc.name, *loc.aliases]}
-        found.backers = {
-            name: found.actors[name] if name in found.actors else ask(ACTOR_QUESTION, name)
+        backers = [
+            name
             for name in support_cues(article)
             if not covered(name, actor_said) and fold(name) not in places and not _demonym(name, article)
-        }
+        ]
+        fresh = ask(ACTOR_QUESTION, [n for n in backers if n not in found.actors])
+        found.backers = {n: found.actors[n] if n in found.actors else fresh[n] for n in backers}
     if gate:
         yes, no = scorer.continuation_logprobs(_ask(messages, GATE_QUESTION), ANSWER_PREFIX, ["true", "false"])
         found.conflict_logodds = yes - no

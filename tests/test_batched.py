@@ -184,3 +184,28 @@ def test_summarize_many_with_the_second_look_gives_valid_grounded_results() -> N
         assert result.meta["second_look"], "the second look ran on the batched answer"
         problems = [p for p in validate(result.to_dict(), text) if p.severity == "error"]
         assert not problems, problems
+
+
+@pytest.mark.model
+@needs_model
+def test_questions_scored_together_equal_one_at_a_time(model32: Any) -> None:
+    from summarizer.prompting import build_messages
+    from summarizer.second_look import ANSWER_PREFIX, PLACE_QUESTION, _ask
+
+    messages = build_messages(ARTICLES[2])
+    names = ["Pelno", "Ostra Brigades", "Ardis", "Tamar Iskov", "the coast of the Varnian Sea"]
+    asks = [(_ask(messages, PLACE_QUESTION + f'"{n}"'), ANSWER_PREFIX) for n in names]
+    alone = [model32.continuation_logprobs(m, a, ["true", "false"]) for m, a in asks]
+    for fresh in (False, True):
+        if fresh:
+            model32._states.clear()  # no cache to start from: the shared prefix is prefilled
+        together = model32.continuation_logprobs_many(asks, ["true", "false"])
+        assert torch.tensor(together) == pytest.approx(torch.tensor(alone), abs=2e-3)
+    # the answers differ between names (each tail saw its own name, not its neighbours')
+    assert len({round(y - n, 3) for y, n in alone}) > 1
+    # continuations of several tokens fall back to one request at a time, with the same result
+    long = ["true, because", "false"]
+    assert torch.tensor(model32.continuation_logprobs_many(asks[:2], long)) == pytest.approx(
+        torch.tensor([model32.continuation_logprobs(m, a, long) for m, a in asks[:2]]), abs=2e-3
+    )
+    assert model32.continuation_logprobs_many([], ["true"]) == []

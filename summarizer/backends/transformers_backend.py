@@ -183,6 +183,10 @@ def _load_dir(spec: str | Path):
     return model, tok
 
 
+# Requests packed into one pass by ``continuation_logprobs_many`` (bounds the pass's attention mask).
+MANY_PER_PASS = 24
+
+
 class TransformersBackend:
     """A causal LM loaded with transformers, decoding under llguidance grammars."""
 
@@ -576,6 +580,84 @@ class TransformersBackend:
                 cache.crop(1 - len(toks))
             scores.append(total)
         return scores
+
+    @torch.inference_mode()
+    def continuation_logprobs_many(
+        self, requests: list[tuple[list[dict[str, str]], str]], continuations: list[str]
+    ) -> list[list[float]]:
+        """``continuation_logprobs`` for many (messages, answer prefix) requests at once.
+
+        The requests' shared prefix is taken from the KV cache (or prefilled) once; their differing
+        tails go through the model together in one pass, packed into one row, each tail attending to
+        the prefix and to itself only, with its own positions. Continuations of more than one token
+        are scored one request at a time.
+        """
+        toks = [self.tokenizer(c, add_special_tokens=False)["input_ids"] for c in continuations]
+        if not requests:
+            return []
+        if any(len(t) != 1 for t in toks):
+            return [self.continuation_logprobs(m, a, continuations) for m, a in requests]
+        contexts = []
+        for messages, prefix in requests:
+            prompt = self._encode(messages)
+            contexts.append(prompt + self._answer_tokens(prompt, prefix, None))
+        shared = min(len(c) for c in contexts) - 1
+        for c in contexts[1:]:
+            n = 0
+            while n < shared and c[n] == contexts[0][n]:
+                n += 1
+            shared = n
+        head = contexts[0][:shared]
+        state = self._pick_state(head)
+        common = 0
+        if state is not None:
+            for a, b in zip(state[0], head, strict=False):
+                if a != b:
+                    break
+                common += 1
+        if common:
+            cache = state[1]
+            if common < len(state[0]):
+                cache.crop(common - len(state[0]))
+            if common < shared:
+                _, cache = self._forward(head[common:], cache)
+        else:
+            _, cache, _, _ = self._prefill(requests[0][0], head)
+        scores: list[list[float]] = []
+        ids_of = [torch.tensor(t[0]) for t in toks]
+        for lo in range(0, len(contexts), MANY_PER_PASS):
+            tails = [c[shared:] for c in contexts[lo : lo + MANY_PER_PASS]]
+            logits = self._forward_tree(tails, shared, cache)
+            cache.crop(shared - cache.get_seq_length())
+            lp = torch.log_softmax(logits, dim=-1)
+            scores += [[float(lp[i, t]) for t in ids_of] for i in range(len(tails))]
+        self._keep_state(head, cache, [])
+        return scores
+
+    def _forward_tree(self, tails: list[list[int]], start: int, cache: Any) -> torch.Tensor:
+        """One pass over ``tails`` packed into one row after a cache of ``start`` tokens, each tail seeing
+        the cache and its own earlier tokens at positions from ``start``: float logits of each tail's last
+        token ([len(tails), vocab])."""
+        ids = [t for tail in tails for t in tail]
+        n = len(ids)
+        mask = torch.zeros(1, 1, n, start + n, dtype=torch.bool)
+        mask[..., :start] = True
+        positions, ends, off = [], [], 0
+        for tail in tails:
+            k = len(tail)
+            mask[0, 0, off : off + k, start + off : start + off + k] = torch.tril(torch.ones(k, k, dtype=torch.bool))
+            positions += range(start, start + k)
+            off += k
+            ends.append(off - 1)
+        out = self.model(
+            input_ids=torch.tensor([ids], dtype=torch.long),
+            cache=cache,
+            use_cache=True,
+            attention_mask=mask,
+            position_ids=torch.tensor([positions], dtype=torch.long),
+            logits_to_keep=torch.tensor(ends, dtype=torch.long),
+        )
+        return out.logits[0].float()
 
     def _choose(self, seq: _Seq, bitmask: torch.Tensor, logits: torch.Tensor) -> int:
         """The greedy token the grammar allows after the answer so far; near the budget, or in a loop,
