@@ -101,8 +101,10 @@ def _tidy_reinforcements(items: list[dict[str, Any]], article: str | None) -> li
     return [r for r in items if winner.get(_norm(r["forces"]), _norm(r["sender"])) == _norm(r["sender"])]
 
 
-# A person's name as news writes it: two to four capitalised words ("Eoin Prendergast", "Maj. Gen. Ali Dara").
-_PERSON = r"(?:(?:[A-Z][a-z]{0,3}\.|[A-Z][\w'’-]*)\s){1,3}[A-Z][\w'’-]+"
+# A person's name as news writes it, titles included: two to five words, capitalised or a particle
+# ("Eoin Prendergast", "Maj. Gen. Ali Dara", "Major General Thet Naing Oo", "Major Faraj al-Obeidi").
+_NAME_WORD = r"(?:[A-Z][a-z]{0,3}\.|[A-Z][\w'’-]*|(?:al|el|bin|ibn|de|da|van|von)(?:-[A-Z][\w'’-]*)?)"
+_PERSON = rf"(?:{_NAME_WORD}\s){{1,4}}(?:[A-Z]|(?:al|el)-[A-Z])[\w'’-]+"
 # Capitalised only because they start a sentence: never the first word of a name.
 _SENTENCE_STARTS = set(
     "The A An And But Or On In At After Before Later Earlier Then Meanwhile Also However When While Separately "
@@ -112,15 +114,25 @@ _LEADING_JUNK = re.compile(r"^(?:and|or|but|while|as)\s+", re.IGNORECASE)
 
 
 def _is_description(speaker: str) -> bool:
-    """A speaker given by role rather than name: "ValuMart's managing director", "a military source"."""
-    first = speaker.split()[0] if speaker.split() else ""
-    return bool(first) and (first[0].islower() or first.endswith(("'s", "’s")) or first in {"The", "A", "An"})
+    """A speaker given by role rather than name: "ValuMart's managing director", "a military source",
+    "LNA spokesman" (a name never ends in a lower-case word; "al-Obeidi" is not one)."""
+    words = speaker.split()
+    if not words:
+        return False
+    first, last = words[0], words[-1]
+    return (
+        first[0].islower()
+        or first.endswith(("'s", "’s"))
+        or first in {"The", "A", "An"}
+        or (len(words) > 1 and last.isalpha() and last.islower())
+    )
 
 
 def resolve_speaker(speaker: str, article: str, not_people: set[str] | None = None) -> str:
     """The guide's rule "where a person is named once and later called by title, use the name": a
     description that the article puts next to a person's name ("Eoin Prendergast, ValuMart's managing
-    director", "said the army spokesman, Col. Ali Dara") becomes that name; a leading "and" is dropped.
+    director", "said the army spokesman, Col. Ali Dara", "a shopkeeper named Haji Mohammad") becomes that
+    name; a leading "and" is dropped.
     ``not_people``: folded names known to be places or armed actors, never taken for a person."""
     speaker = _LEADING_JUNK.sub("", speaker).strip() or speaker
     if not _is_description(speaker):
@@ -128,7 +140,7 @@ def resolve_speaker(speaker: str, article: str, not_people: set[str] | None = No
     desc = re.escape(speaker)
     for pattern in (
         rf"({_PERSON}),\s+{desc}(?!\w)",
-        rf"(?<!\w){desc},?\s+({_PERSON})(?=[.,;:]|\s+said|\s+told|\s*$)",
+        rf"(?<!\w){desc},?\s+(?:named\s+|called\s+)?({_PERSON})(?=[.,;:]|\s+said|\s+told|\s*$)",
     ):
         for m in re.finditer(pattern, article):
             words = m.group(1).split()

@@ -290,6 +290,19 @@ def test_a_speaker_called_by_title_takes_the_name_the_article_gives() -> None:
     )
 
 
+def test_a_speaker_beside_a_long_or_particled_name_or_named_so() -> None:
+    from summarizer.parse import resolve_speaker
+
+    article = (
+        "But a junta spokesman, Major General Arun Thet Oo, told state television the base held. "
+        "Dorvan spokesman Major Faraj al-Varni said the army had taken the airport. "
+        '"We hear planes all night," a shopkeeper named Haji Tolan said by phone.'
+    )
+    assert resolve_speaker("junta spokesman", article) == "Major General Arun Thet Oo"
+    assert resolve_speaker("Dorvan spokesman", article) == "Major Faraj al-Varni"
+    assert resolve_speaker("shopkeeper", article) == "Haji Tolan"
+
+
 def test_a_place_named_after_people_or_an_institution_is_dropped() -> None:
     import json
 
