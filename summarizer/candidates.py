@@ -76,30 +76,32 @@ def proper_noun_spans(article: str, max_words: int = 6) -> list[Candidate]:
 # "troops from X, Y and Z", "aligned with X", "the X-backed group", "an X-linked group".
 _NAME = rf"(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*"
 _NAMES = rf"(?:the )?({_NAME})(?:(?:, | and |, and )(?:the )?({_NAME}))*"
+_FROM = 1  # the index of the "from" pattern below
 _SUPPORT_RE = [
     regex.compile(c)
     for c in (
-        rf"\b(?:backed|supported|armed|supplied|funded|financed|trained|equipped|assisted) by {_NAMES}",
-        rf"\b(?:support|backing|aid|help|assistance|troops|soldiers|forces|drones|weapons|arms|air ?strikes|jets"
+        rf"\b(?i:backed|supported|armed|supplied|funded|financed|trained|equipped|assisted) by {_NAMES}",
+        rf"\b(?i:support|backing|aid|help|assistance|troops|soldiers|forces|drones|weapons|arms|air ?strikes|jets"
         rf"|warplanes) from {_NAMES}",
-        rf"\b(?:aligned|allied) with {_NAMES}",
+        rf"\b(?i:aligned|allied) with {_NAMES}",
         rf"({_NAME})-(?:backed|supported|armed|funded|sponsored|linked|allied|affiliated|aligned|trained|supplied)\b",
     )
 ]
 
 
-def support_cues(article: str) -> list[str]:
+def support_cues(article: str) -> dict[str, bool]:
     """Proper names that the story's body gives as a side's backer ("backed by X", "support from X and
-    Y", "X-backed"), in order of first cue, without repeats."""
-    out: list[str] = []
+    Y", "X-backed"), in order of first cue, each mapped to False when only "from" named it ("troops
+    from X" is also said of places)."""
+    out: dict[str, bool] = {}
     for start, end in body_ranges(article):
-        for pattern in _SUPPORT_RE:
+        for n, pattern in enumerate(_SUPPORT_RE):
             for m in pattern.finditer(article, start, end):
                 for group in range(1, (m.lastindex or 0) + 1):
                     for cap in m.captures(group):
                         name = _trim(cap)
-                        if len(name) >= 2 and name not in out:
-                            out.append(name)
+                        if len(name) >= 2:
+                            out[name] = out.get(name, False) or n != _FROM
     return out
 
 

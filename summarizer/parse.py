@@ -243,7 +243,9 @@ _NOT_AN_ACTOR = re.compile(
 )
 
 
-def _is_actor_name(name: str) -> bool:
+def is_actor_name(name: str) -> bool:
+    """False for a name that is a titled person or people who speak or watch (``_PERSON_TITLE``,
+    ``_NOT_AN_ACTOR``), never an armed actor under the guide."""
     name = name.strip()
     return bool(_BODY_END.search(name)) or not (_PERSON_TITLE.match(name) or _NOT_AN_ACTOR.search(name))
 
@@ -258,7 +260,7 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
         if article is not None:
             data["locations"] = _undateline(data["locations"], article)
     if isinstance(data.get("belligerents"), list):
-        data["belligerents"] = [b for b in data["belligerents"] if _is_actor_name(b["name"])]
+        data["belligerents"] = [b for b in data["belligerents"] if is_actor_name(b["name"])]
         if article is not None:
             data["belligerents"] = _undateline(data["belligerents"], article, respell=False)
     for field in ("belligerents", "locations"):
@@ -301,7 +303,8 @@ def unlisted_places(data: ConflictSummary) -> list[str]:
 def list_senders(data: ConflictSummary) -> ConflictSummary:
     """Every reinforcement's sender names a listed belligerent (the validator's rule): a sender the
     answer did not list becomes a belligerent of its own (role "supporter": it sends forces to a side;
-    side label its own name), or, when the list is full, its reinforcements are dropped."""
+    side label its own name), or, when the list is full or the sender is no armed actor ("Colonel X"),
+    its reinforcements are dropped."""
     if not data.belligerents:
         return data
     mentions = {_loose(m) for b in data.belligerents for m in [b.name, *b.aliases]}
@@ -310,7 +313,7 @@ def list_senders(data: ConflictSummary) -> ConflictSummary:
     for r in data.reinforcements:
         key = _loose(r.sender)
         if key not in mentions:
-            if len(data.belligerents) + len(added) >= MAX_BELLIGERENTS:
+            if len(data.belligerents) + len(added) >= MAX_BELLIGERENTS or not is_actor_name(r.sender):
                 continue
             added.append(Belligerent(name=r.sender, aliases=[], side=r.sender[:MAX_SIDE], role="supporter"))
             mentions.add(key)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from summarizer.candidates import covered, proper_noun_spans, support_cues
-from summarizer.parse import unlisted_places
+from summarizer.parse import is_actor_name, unlisted_places
 from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
 from summarizer.textspans import fold
 
@@ -177,14 +177,18 @@ def look(
     if locations:
         found.locations = ask(PLACE_QUESTION, cands)
     if actors:
-        found.actors = ask(ACTOR_QUESTION, cands)
+        found.actors = ask(ACTOR_QUESTION, [c for c in cands if is_actor_name(c)])
         found.checked = ask(ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
-        actor_said = [m for b in data.belligerents for m in [b.name, *b.aliases]]
+        listed = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
         places = {fold(m) for loc in data.locations for m in [loc.name, *loc.aliases]}
         backers = [
             name
-            for name in support_cues(article)
-            if not covered(name, actor_said) and fold(name) not in places and not _demonym(name, article)
+            for name, strong in support_cues(article).items()
+            if fold(name) not in listed
+            and not any(m.startswith((fold(name) + "'s", fold(name) + "’s")) for m in listed)
+            and (strong or fold(name) not in places)
+            and is_actor_name(name)
+            and not _demonym(name, article)
         ]
         fresh = ask(ACTOR_QUESTION, [n for n in backers if n not in found.actors])
         found.backers = {n: found.actors[n] if n in found.actors else fresh[n] for n in backers}

@@ -223,7 +223,7 @@ def test_not_covered(candidate: str, mentions: list[str]) -> None:
     ],
 )
 def test_support_cues(sentence: str, expected: list[str]) -> None:
-    assert support_cues("TOLIN (Wire) - " + sentence + "\nMore fighting.") == expected
+    assert list(support_cues("TOLIN (Wire) - " + sentence + "\nMore fighting.")) == expected
 
 
 def test_support_cues_need_a_name_and_skip_captions() -> None:
@@ -231,4 +231,9 @@ def test_support_cues_need_a_name_and_skip_captions() -> None:
         "Rebels backed by tanks and supported by local men attacked.\n"
         "Fighters backed by Varnia pose for a photo, in this file photo.\n"
     )
-    assert support_cues(article) == []
+    assert support_cues(article) == {}
+
+
+def test_support_cues_say_which_names_only_from_named() -> None:
+    article = "Troops from Tolin and Varnia arrived. The Varnia-backed rebels attacked.\n"
+    assert support_cues(article) == {"Tolin": False, "Varnia": True}
