@@ -14,6 +14,7 @@ from typing import Any
 
 import regex
 
+from summarizer.attribution import attribute_quotes
 from summarizer.schema import MAX_ALIASES, MAX_BELLIGERENTS, MAX_SIDE, Belligerent, ConflictSummary
 from summarizer.textspans import dateline, has_whole_word, is_whole, occurrences, plain
 from summarizer.textspans import fold as _norm
@@ -272,6 +273,7 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
     if isinstance(data.get("quotes"), list):
         data["quotes"] = _dedupe(data["quotes"], ("text",))
         if article is not None:
+            data["quotes"] = attribute_quotes(data["quotes"], article)
             known = {
                 _norm(m)
                 for field in ("belligerents", "locations")
