@@ -157,9 +157,31 @@ def resolve_speaker(speaker: str, article: str, not_people: set[str] | None = No
 # Serb army", "GNA's health ministry" ("Delmas 2 police station" ends in a place word and stays).
 _NOT_A_PLACE = re.compile(
     r"\b(?:ministry|minister|commander|spokesman|spokeswoman|spokesperson|army|forces|government|brigades?"
-    r"|militias?|police|officials?|troops|rebels|fighters|soldiers|militants)$",
+    r"|militias?|police|officials?|troops|rebels|fighters|soldiers|militants|statement|envoy|envoys|nations)$",
     re.IGNORECASE,
 )
+# Lower-case words that may open a place's name ("western Tigray", "west Belfast", "the Lachin corridor").
+_PLACE_OPENERS = set(
+    "the north south east west northern southern eastern western central northeastern northwestern southeastern "
+    "southwestern north-east north-west south-east south-west upper lower greater inner outer old new".split()
+)
+
+
+_PARTICLE = re.compile(r"^(?:al|el|ad|ar|as|an|at|az|ash)-\w")
+
+
+def is_place_name(name: str) -> bool:
+    """True for a string that can name a place: no sentence inside it, opening with a capital (or a word
+    such as "western"), and not ending in a word for people or an institution (``_NOT_A_PLACE``; a
+    trailing bracket is left out: "Malian Armed Forces (FAMa)")."""
+    name = name.strip()
+    words = name.split()
+    if not words or len(words) > 8 or re.search(r"\b[a-z]{2,}[.!?;:]\s", name):
+        return False
+    first = words[0]
+    if not (first[0].isupper() or first[0].isdigit() or first.casefold() in _PLACE_OPENERS or _PARTICLE.match(first)):
+        return False
+    return not _NOT_A_PLACE.search(re.sub(r"\s*\([^()]*\)$", "", name))
 
 
 def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
@@ -257,7 +279,7 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
     if article is not None:
         data = _drop_partial_words(data, article)
     if isinstance(data.get("locations"), list):
-        data["locations"] = [loc for loc in data["locations"] if not _NOT_A_PLACE.search(loc["name"].strip())]
+        data["locations"] = [loc for loc in data["locations"] if is_place_name(loc["name"])]
         if article is not None:
             data["locations"] = _undateline(data["locations"], article)
     if isinstance(data.get("belligerents"), list):
@@ -296,7 +318,7 @@ def unlisted_places(data: ConflictSummary) -> list[str]:
     out: list[str] = []
     named = [loc.within for loc in data.locations] + [p for r in data.reinforcements for p in (r.destination, r.origin)]
     for place in named:
-        if place and _loose(place) not in listed:
+        if place and _loose(place) not in listed and is_place_name(place):
             listed.add(_loose(place))
             out.append(place)
     return out

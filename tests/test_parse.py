@@ -424,3 +424,29 @@ def test_actor_named_only_in_the_dateline_is_dropped_not_respelled() -> None:
     d = doc(belligerents=[bel("SRINAGAR", []), bel("Indian army", ["SRINAGAR"])])
     out = run(d, article)
     assert [(b.name, b.aliases) for b in out.belligerents] == [("Indian army", [])]
+
+
+@pytest.mark.parametrize(
+    "name, ok",
+    [
+        ("western Tigray", True),
+        ("west Belfast", True),
+        ("al-Bayda province", True),
+        ("St. Petersburg", True),
+        ("Delmas 2 police station", True),
+        ("Malian Armed Forces (FAMa)", False),
+        ("not overrun. We held the ammunition depot and", False),
+        ("border posts with Uganda and Tanzania", False),
+        ("Bosnian Serb army statement", False),
+        ("United Nations", False),
+    ],
+)
+def test_place_names(name: str, ok: bool) -> None:
+    from summarizer.parse import is_place_name
+
+    assert is_place_name(name) is ok
+    d = doc(
+        belligerents=[bel("Dorvan army", [])],
+        reinforcements=[{**rein("Dorvan army", "troops", name), "origin": None}],
+    )
+    assert unlisted_places(run(d)) == ([name] if ok else [])
