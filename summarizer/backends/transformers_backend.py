@@ -544,7 +544,8 @@ class TransformersBackend:
         """Log-probability of each continuation after the chat prompt and ``answer_prefix``.
 
         The KV cache of a recent generation is reused up to where the context differs, so asking about
-        many continuations of an answer just written costs one short forward pass each.
+        a continuation of an answer just written costs a short forward pass; the continuations' later
+        tokens go through the model together, in one more pass.
         """
         prompt = self._encode(messages)
         state = self._pick_state(prompt)
@@ -567,18 +568,22 @@ class TransformersBackend:
             logits, cache, _, _ = self._prefill(messages, context)
         self._keep_state(context, cache, answer)
         first = torch.log_softmax(logits if logits.dim() == 1 else logits[-1], dim=-1)
-        scores = []
-        for text in continuations:
-            toks = self.tokenizer(text, add_special_tokens=False)["input_ids"]
-            if not toks:
-                raise ValueError("empty continuation")
-            total = float(first[toks[0]])
-            if len(toks) > 1:
-                rest, cache = self._forward(toks[:-1], cache, keep=len(toks) - 1)
-                lp = torch.log_softmax(rest, dim=-1)
-                total += float(lp[torch.arange(len(toks) - 1), torch.tensor(toks[1:])].sum())
-                cache.crop(1 - len(toks))
-            scores.append(total)
+        seqs = [self.tokenizer(text, add_special_tokens=False)["input_ids"] for text in continuations]
+        if any(not t for t in seqs):
+            raise ValueError("empty continuation")
+        scores = [float(first[t[0]]) for t in seqs]
+        multi = [i for i, t in enumerate(seqs) if len(t) > 1]
+        if multi:
+            # every continuation's later tokens in one pass, each seeing the context and itself only
+            start = cache.get_seq_length()
+            tails = [seqs[i][:-1] for i in multi]
+            lp = torch.log_softmax(self._forward_tree(tails, start, cache, last_only=False), dim=-1)
+            cache.crop(start - cache.get_seq_length())
+            off = 0
+            for i, tail in zip(multi, tails, strict=True):
+                k = len(tail)
+                scores[i] += float(lp[torch.arange(off, off + k), torch.tensor(seqs[i][1:])].sum())
+                off += k
         return scores
 
     @torch.inference_mode()
@@ -634,10 +639,10 @@ class TransformersBackend:
         self._keep_state(head, cache, [])
         return scores
 
-    def _forward_tree(self, tails: list[list[int]], start: int, cache: Any) -> torch.Tensor:
+    def _forward_tree(self, tails: list[list[int]], start: int, cache: Any, last_only: bool = True) -> torch.Tensor:
         """One pass over ``tails`` packed into one row after a cache of ``start`` tokens, each tail seeing
         the cache and its own earlier tokens at positions from ``start``: float logits of each tail's last
-        token ([len(tails), vocab])."""
+        token ([len(tails), vocab]), or of every token in order (``last_only=False``)."""
         ids = [t for tail in tails for t in tail]
         n = len(ids)
         mask = torch.zeros(1, 1, n, start + n, dtype=torch.bool)
@@ -655,7 +660,7 @@ class TransformersBackend:
             use_cache=True,
             attention_mask=mask,
             position_ids=torch.tensor([positions], dtype=torch.long),
-            logits_to_keep=torch.tensor(ends, dtype=torch.long),
+            logits_to_keep=torch.tensor(ends, dtype=torch.long) if last_only else n,
         )
         return out.logits[0].float()
 
