@@ -18,10 +18,7 @@ from summarizer.textspans import body_ranges, fold
 _WORD = r"(?:(?:al|el|ad|ar|as|an|at|az|ash)-)?\p{Lu}[\p{L}\p{M}'’.\-]*[\p{L}\p{M}]|\p{Lu}"
 _JOIN = r"(?:of|for|al|el|de|del|da|di|du|la|le|bin|ibn|van|von|the)"
 # ``regex``, not ``re``: it knows Unicode classes (\p{Lu}), so "Ürümqi" and "Çaykara" are names too.
-# A leading ordinal belongs to a unit's name: "6th Infantry Division", "215th Maiwand Corps".
-_SPAN_RE = regex.compile(
-    rf"(?<![\p{{L}}\p{{M}}\-'\d])(?:\d+(?:st|nd|rd|th)[ ])?(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*"
-)
+_SPAN_RE = regex.compile(rf"(?<![\p{{L}}\p{{M}}\-'])(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*")
 
 # Words that open sentences or name days and months, never places or armed actors on their own.
 _NEVER_ALONE = set(
@@ -74,7 +71,7 @@ def proper_noun_spans(article: str, max_words: int = 6) -> list[Candidate]:
 
 # Wire phrasings that name a side's military backer: "backed by X", "military support from X and Y",
 # "troops from X, Y and Z", "aligned with X", "the X-backed group", "an X-linked group".
-_NAME = rf"(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*"
+_NAME = rf"(?:(?:al|el) )?(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*"  # "the al Qaeda-linked group"
 _NAMES = rf"(?:the )?({_NAME})(?:(?:, | and |, and )(?:the )?({_NAME}))*"
 _FROM = 1  # the index of the "from" pattern below
 _SUPPORT_RE = [

@@ -273,6 +273,34 @@ def is_actor_name(name: str) -> bool:
     return bool(_BODY_END.search(name)) or not (_PERSON_TITLE.match(name) or _NOT_AN_ACTOR.search(name))
 
 
+_ACRONYM = re.compile(r"^[A-Z][A-Za-z]{0,2}(?:[A-Z][A-Za-z]{0,2}){1,6}$")
+
+
+def initials(name: str) -> str:
+    """The capitals that open the words of ``name``: "Kosovo Liberation Army" -> "KLA"."""
+    return "".join(w[0] for w in re.split(r"[\s-]+", name) if w[:1].isupper())
+
+
+def _merge_acronyms(items: list[dict[str, Any]], article: str | None) -> list[dict[str, Any]]:
+    """One item per actor: an item named by an acronym ("KLA", "CTS") is folded into the item whose name
+    it abbreviates, by initials or as the article writes it ("Kosovo Liberation Army (KLA)")."""
+    out = [dict(i) for i in items]
+    for b in list(out):
+        acr = b["name"].strip()
+        if not _ACRONYM.match(acr) or sum(c.isupper() for c in acr) < 2:
+            continue
+        for a in out:
+            if a is b or a not in out:
+                continue
+            names = [a["name"], *a.get("aliases", [])]
+            spelled = article is not None and any(f"{n} ({acr})" in article for n in names)
+            if spelled or initials(a["name"]) == acr.upper():
+                a["aliases"] = [*a.get("aliases", []), acr, *b.get("aliases", [])]
+                out.remove(b)
+                break
+    return out
+
+
 def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
     """Remove duplicate items and aliases, and (given the article) mentions that cut a word."""
     data = dict(data)
@@ -284,6 +312,7 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
             data["locations"] = _undateline(data["locations"], article)
     if isinstance(data.get("belligerents"), list):
         data["belligerents"] = [b for b in data["belligerents"] if is_actor_name(b["name"])]
+        data["belligerents"] = _merge_acronyms(data["belligerents"], article)
         if article is not None:
             data["belligerents"] = _undateline(data["belligerents"], article, respell=False)
     for field in ("belligerents", "locations"):

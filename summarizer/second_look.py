@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from summarizer.candidates import covered, proper_noun_spans, support_cues
-from summarizer.parse import is_actor_name, unlisted_places
+from summarizer.parse import initials, is_actor_name, unlisted_places
 from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
 from summarizer.textspans import fold
 
@@ -180,13 +180,15 @@ def look(
         found.actors = ask(ACTOR_QUESTION, [c for c in cands if is_actor_name(c)])
         found.checked = ask(ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
         listed = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
-        places = {fold(m) for loc in data.locations for m in [loc.name, *loc.aliases]}
+        listed |= {fold(initials(b.name)) for b in data.belligerents if len(b.name.split()) > 1}
+        places = [m for loc in data.locations for m in [loc.name, *loc.aliases, loc.within] if m]
         backers = [
             name
             for name, strong in support_cues(article).items()
             if fold(name) not in listed
+            and (len(name.split()) < 2 or fold(initials(name)) not in listed)  # "Rwanda Defence Force" = "RDF"
             and not any(m.startswith((fold(name) + "'s", fold(name) + "’s")) for m in listed)
-            and (strong or fold(name) not in places)
+            and (strong or not covered(name, places))  # "troops from X": X no place the answer names
             and is_actor_name(name)
             and not _demonym(name, article)
         ]

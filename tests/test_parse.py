@@ -450,3 +450,28 @@ def test_place_names(name: str, ok: bool) -> None:
         reinforcements=[{**rein("Dorvan army", "troops", name), "origin": None}],
     )
     assert unlisted_places(run(d)) == ([name] if ok else [])
+
+
+def test_an_acronym_item_is_folded_into_the_item_it_abbreviates() -> None:
+    article = (
+        "The Tolin Defence Front (TDF) and the Northern Joint Task Force (NJTF) shelled Kessar. NATO watched "
+        "the Front, and the TDF said so."
+    )
+    d = doc(
+        belligerents=[
+            bel("Northern Joint Task Force", []),
+            bel("Tolin Defence Front", ["the Front"]),
+            bel("TDF", ["the TDF"]),
+            bel("NJTF", []),
+            bel("NATO", []),
+        ]
+    )
+    out = run(d, article)
+    assert [(b.name, b.aliases) for b in out.belligerents] == [
+        ("Northern Joint Task Force", ["NJTF"]),
+        ("Tolin Defence Front", ["the Front", "TDF", "the TDF"]),
+        ("NATO", []),
+    ]
+    # by initials alone, without the article
+    d2 = doc(belligerents=[bel("Kessar Liberation Army", []), bel("KLA", [])])
+    assert [(b.name, b.aliases) for b in run(d2).belligerents] == [("Kessar Liberation Army", ["KLA"])]

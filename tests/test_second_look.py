@@ -619,3 +619,14 @@ def test_add_backers_as_supporters_above_the_floor() -> None:
     added = out.belligerents[len(data.belligerents) :]
     assert [(b.name, b.side, b.role) for b in added] == [("Varnia", "rebels", "supporter")]  # listed: not again
     assert add_backers(data, Look(), -1.5) == data
+
+
+def test_a_backer_listed_by_its_initials_is_not_asked_about() -> None:
+    answer, data = answer_and_data()
+    data = data.model_copy(
+        update={"belligerents": [*data.belligerents, Belligerent(name="VDF", aliases=[], side="x", role="supporter")]}
+    )
+    article = ARTICLE + "The Varnia Defence Force-backed rebels and the al Qaeda-linked Northern Front fought.\n"
+    scorer = ActorScorer({})
+    found = look(scorer, MESSAGES, answer, data, article, gate=False, locations=False)
+    assert list(found.backers) == ["al Qaeda"]  # "Varnia Defence Force" is the listed "VDF"
