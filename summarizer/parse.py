@@ -353,6 +353,17 @@ def unlisted_places(data: ConflictSummary) -> list[str]:
     return out
 
 
+def merge_acronyms(data: ConflictSummary, article: str | None = None) -> ConflictSummary:
+    """``_merge_acronyms`` on a finished answer (items the second look added included)."""
+    items = [b.model_dump(exclude={"spans"}) for b in data.belligerents]
+    merged = _merge_acronyms(items, article)
+    if len(merged) == len(items):
+        return data
+    for item in merged:
+        item["aliases"] = list(dict.fromkeys(item["aliases"]))[:MAX_ALIASES]
+    return data.model_copy(update={"belligerents": [Belligerent.model_validate(b) for b in merged]})
+
+
 def list_senders(data: ConflictSummary) -> ConflictSummary:
     """Every reinforcement's sender names a listed belligerent (the validator's rule): a sender the
     answer did not list becomes a belligerent of its own (role "supporter": it sends forces to a side;

@@ -257,13 +257,16 @@ def add_unlisted_places(data: ConflictSummary, types: dict[str, str]) -> Conflic
     return data.model_copy(update={"locations": [*data.locations, *added[:room]]})
 
 
-def side_of(scorer: Scorer, messages: list[dict[str, str]], answer: str, name: str, labels: list[str]) -> str:
-    """The side label (one of the answer's, or the actor's own name) the model finds likeliest."""
+def side_of(
+    scorer: Scorer, messages: list[dict[str, str]], answer: str, name: str, labels: list[str], own: bool = True
+) -> str:
+    """The side label (one of the answer's, or the actor's own name unless ``own`` is False: a supporter
+    takes the label of the side it backs) the model finds likeliest."""
     end = array_end(answer, "belligerents")
     prefix = answer[:end] if end is not None else answer
     sep = "" if prefix.endswith("[") else ","
     item = f'{prefix}{sep}{{"name":{json.dumps(name, ensure_ascii=False)},"aliases":[],"side":'
-    options = list(dict.fromkeys([*labels, name]))
+    options = list(dict.fromkeys([*labels, name] if own or not labels else labels))
     scores = scorer.continuation_logprobs(messages, item, [json.dumps(o, ensure_ascii=False) for o in options])
     return options[max(range(len(scores)), key=scores.__getitem__)]
 
