@@ -475,3 +475,18 @@ def test_an_acronym_item_is_folded_into_the_item_it_abbreviates() -> None:
     # by initials alone, without the article
     d2 = doc(belligerents=[bel("Kessar Liberation Army", []), bel("KLA", [])])
     assert [(b.name, b.aliases) for b in run(d2).belligerents] == [("Kessar Liberation Army", ["KLA"])]
+
+
+def test_merge_acronyms_on_a_finished_answer_keeps_the_long_items_side() -> None:
+    from summarizer.parse import merge_acronyms
+
+    data = run(doc(belligerents=[bel("Civil Joint Force", [], side="government"), bel("Tolin Rebels", [], "rebels")]))
+    added = data.belligerents + [
+        data.belligerents[0].model_copy(update={"name": "CJF", "side": "CJF", "aliases": ["the CJF"]})
+    ]
+    out = merge_acronyms(data.model_copy(update={"belligerents": added}))
+    assert [(b.name, b.side, b.aliases) for b in out.belligerents] == [
+        ("Civil Joint Force", "government", ["CJF", "the CJF"]),
+        ("Tolin Rebels", "rebels", []),
+    ]
+    assert merge_acronyms(data) is data  # nothing to fold

@@ -630,3 +630,13 @@ def test_a_backer_listed_by_its_initials_is_not_asked_about() -> None:
     scorer = ActorScorer({})
     found = look(scorer, MESSAGES, answer, data, article, gate=False, locations=False)
     assert list(found.backers) == ["al Qaeda"]  # "Varnia Defence Force" is the listed "VDF"
+
+
+def test_side_of_a_supporter_is_never_its_own_name() -> None:
+    answer, _ = answer_and_data()
+    scorer = ScriptedScorer(scores={'"Varnia"': -0.1, '"government"': -0.5, '"rebels"': -2.0})
+    assert side_of(scorer, MESSAGES, answer, "Varnia", ["rebels", "government"]) == "Varnia"
+    assert side_of(scorer, MESSAGES, answer, "Varnia", ["rebels", "government"], own=False) == "government"
+    assert scorer.calls[-1][2] == ['"rebels"', '"government"']
+    # with no camp labels at all, its own name is the only label there is
+    assert side_of(scorer, MESSAGES, answer, "Varnia", [], own=False) == "Varnia"
