@@ -43,6 +43,28 @@ _APPOSITIVE = re.compile(
 _SUBORDINATE = re.compile(r",\s+(?:who|which|whose|where)\b.*$")
 
 
+# "the statement said": an anaphor; its antecedent is the nearest statement the article gave an author
+# before the quote ("X said in a statement", "In a statement carried by …, X said", "an X statement").
+_ANAPHOR = re.compile(r"^the\s+(?:statement|communiqu[eé]|post|message)$", re.IGNORECASE)
+_ISSUED = [
+    re.compile(r"(?:^|[.!?]\s+|\n)(?P<spk>[A-Z][^.!?\n]{1,100}?),?\s+(?:said|says) in an? (?:\w+\s+)?statement"),
+    re.compile(r"\bIn an? (?:\w+\s+)?statement[^.!?\n]*?,\s+(?P<spk>[^,.!?\n]{2,80}?)\s+(?:said|says)\b"),
+    re.compile(r"(?:^|\s)(?:An?|The)\s+(?P<spk>[A-Z][^.!?\n,]{0,60}?\s+statement)\b"),
+]
+
+
+def _author(article: str, before: int) -> str | None:
+    """The author of the nearest statement introduced before offset ``before`` (within 1,500 characters)."""
+    lo = max(0, before - 1500)
+    best: tuple[int, str] | None = None
+    for pattern in _ISSUED:
+        for m in pattern.finditer(article, lo, before):
+            spk = _clean(m.group("spk"))
+            if spk and (best is None or m.end() > best[0]):
+                best = (m.end(), spk)
+    return best[1] if best else None
+
+
 def _clean(spk: str) -> str | None:
     """The speaker phrase trimmed, or None when it is no speaker (too long, a fragment, a pronoun)."""
     spk = _SUBORDINATE.sub("", spk.strip()).strip().rstrip(",").strip()
@@ -113,6 +135,8 @@ def attribute(article: str, passages: list[Passage]) -> dict[tuple[int, int], st
             m = _BEFORE.search(before)
             if m:
                 spk = _clean(m.group("spk"))
+        if spk is not None and _ANAPHOR.match(spk):
+            spk = _author(article, p.start) or spk
         if spk is not None and _IT.match(spk):
             spk = None
         elif spk is not None and _PRONOUN.match(spk):

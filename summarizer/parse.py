@@ -114,6 +114,14 @@ _SENTENCE_STARTS = set(
 _LEADING_JUNK = re.compile(r"^(?:and|or|but|while|as)\s+", re.IGNORECASE)
 
 
+# Words that end the name of an organisation, not of a person ("Belfast Brigade", "Sahrawi Press Service").
+_ORG_END = re.compile(
+    r"\b(?:agency|press|news|radio|television|tv|party|alliance|union|association|committee|company|group"
+    r"|brigades?|battalion|regiment|organi[sz]ation|institute|observatory|network|channel|council)$",
+    re.IGNORECASE,
+)
+
+
 def _is_description(speaker: str) -> bool:
     """A speaker given by role rather than name: "ValuMart's managing director", "a military source",
     "LNA spokesman" (a name never ends in a lower-case word; "al-Obeidi" is not one)."""
@@ -148,7 +156,13 @@ def resolve_speaker(speaker: str, article: str, not_people: set[str] | None = No
             while len(words) > 2 and words[0] in _SENTENCE_STARTS:
                 words.pop(0)
             name = " ".join(words)
-            if words[0] not in _SENTENCE_STARTS and name in article and _norm(name) not in (not_people or set()):
+            person = not _BODY_END.search(name) and not _ORG_END.search(name)  # "Belfast Brigade": none
+            if (
+                words[0] not in _SENTENCE_STARTS
+                and person
+                and name in article
+                and _norm(name) not in (not_people or set())
+            ):
                 return name
     return speaker
 

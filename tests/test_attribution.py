@@ -94,3 +94,26 @@ def test_attribute_quotes_replaces_speakers_it_finds_only() -> None:
     out = attribute_quotes(quotes, article)
     assert [q["speaker"] for q in out] == ["Colonel Ivo Renn", "the army"]
     assert quotes[0]["speaker"] == "the army"  # the input is not changed
+
+
+@pytest.mark.parametrize(
+    "intro, author",
+    [
+        (
+            "The Dorvan army, known as the DAF, said in a statement that it held Tolin.",
+            "The Dorvan army, known as the DAF",
+        ),
+        (
+            "In a statement carried by the Tolin Press Agency, the rebels' defence ministry said it fought.",
+            "the rebels' defence ministry",
+        ),
+        ("A Northern Front statement carried by radio said the town was taken.", "Northern Front statement"),
+    ],
+)
+def test_the_statement_takes_the_statements_author(intro: str, author: str) -> None:
+    article = intro + '\n\n"We hold the ridge," the statement said.\n'
+    assert speakers(article)["We hold the ridge,"] == author
+
+
+def test_the_statement_with_no_author_stays() -> None:
+    assert speakers('"We hold the ridge," the statement said.\n')["We hold the ridge,"] == "the statement"

@@ -490,3 +490,11 @@ def test_merge_acronyms_on_a_finished_answer_keeps_the_long_items_side() -> None
         ("Tolin Rebels", "rebels", []),
     ]
     assert merge_acronyms(data) is data  # nothing to fold
+
+
+def test_a_description_is_not_replaced_by_an_organisation_beside_it() -> None:
+    from summarizer.parse import resolve_speaker
+
+    article = "The Tolin Front, Kessar Brigade, said it would fight. The army spokesman, Col. Ivo Renn, said so."
+    assert resolve_speaker("the Tolin Front", article) == "the Tolin Front"
+    assert resolve_speaker("The army spokesman", article) == "Col. Ivo Renn"
