@@ -224,6 +224,15 @@ def type_of(scorer: Scorer, messages: list[dict[str, str]], answer: str, name: s
     return LOCATION_TYPES[max(range(len(scores)), key=scores.__getitem__)]
 
 
+def _append(data: ConflictSummary, key: str, added: list[Any], limit: int) -> ConflictSummary:
+    """``data`` with ``added`` after its ``key`` items, as many as the schema's ``limit`` leaves room for."""
+    items = getattr(data, key)
+    room = max(0, limit - len(items))
+    if not added or not room:
+        return data
+    return data.model_copy(update={key: [*items, *added[:room]]})
+
+
 def no_conflict(data: ConflictSummary) -> ConflictSummary:
     """The answer for an article that reports no armed conflict: quotes and summary only."""
     return data.model_copy(update={"belligerents": [], "locations": [], "reinforcements": []})
@@ -236,10 +245,7 @@ def add_locations(data: ConflictSummary, found: Look, margin: float = LOCATION_M
         for name, score in found.locations.items()
         if score > margin and found.actors.get(name, -99.0) <= score
     ]
-    room = max(0, MAX_LOCATIONS - len(data.locations))
-    if not added or not room:
-        return data
-    return data.model_copy(update={"locations": [*data.locations, *added[:room]]})
+    return _append(data, "locations", added, MAX_LOCATIONS)
 
 
 def add_unlisted_places(data: ConflictSummary, types: dict[str, str]) -> ConflictSummary:
@@ -251,10 +257,7 @@ def add_unlisted_places(data: ConflictSummary, types: dict[str, str]) -> Conflic
         last = name.split()[-1].casefold()
         guess = last if last in LOCATION_TYPES else "province" if last == "state" else "other"
         added.append(Location(name=name, aliases=[], type=types.get(name, guess), within=None))
-    room = max(0, MAX_LOCATIONS - len(data.locations))
-    if not added or not room:
-        return data
-    return data.model_copy(update={"locations": [*data.locations, *added[:room]]})
+    return _append(data, "locations", added, MAX_LOCATIONS)
 
 
 def side_of(
@@ -321,10 +324,7 @@ def add_backers(data: ConflictSummary, found: Look, floor: float) -> ConflictSum
         for name, score in found.backers.items()
         if score > floor and fold(name) not in listed
     ]
-    room = max(0, MAX_BELLIGERENTS - len(data.belligerents))
-    if not added or not room:
-        return data
-    return data.model_copy(update={"belligerents": [*data.belligerents, *added[:room]]})
+    return _append(data, "belligerents", added, MAX_BELLIGERENTS)
 
 
 def add_belligerents(data: ConflictSummary, found: Look, floor: float) -> ConflictSummary:
@@ -334,7 +334,4 @@ def add_belligerents(data: ConflictSummary, found: Look, floor: float) -> Confli
         for name, score in found.actors.items()
         if score > floor and found.locations.get(name, -99.0) <= score
     ]
-    room = max(0, MAX_BELLIGERENTS - len(data.belligerents))
-    if not added or not room:
-        return data
-    return data.model_copy(update={"belligerents": [*data.belligerents, *added[:room]]})
+    return _append(data, "belligerents", added, MAX_BELLIGERENTS)

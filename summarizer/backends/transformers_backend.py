@@ -183,6 +183,16 @@ def _load_dir(spec: str | Path):
     return model, tok
 
 
+def _shared_len(a: list[int], b: list[int]) -> int:
+    """How many leading tokens ``a`` and ``b`` have in common."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 # Requests packed into one pass by ``continuation_logprobs_many`` (bounds the pass's attention mask).
 MANY_PER_PASS = 24
 
@@ -261,11 +271,7 @@ class TransformersBackend:
         """Prefill the prompt, reusing the KV cache of the shared prefix (all messages but the last)."""
         passes = 0
         prefix = self._encode(messages[:-1], generation_prompt=False) if len(messages) > 1 else []
-        common = 0
-        for a, b in zip(prefix, ids[:-1], strict=False):
-            if a != b:
-                break
-            common += 1
+        common = _shared_len(prefix, ids[:-1])
         if common and self._prefix_ids != ids[:common]:
             _, self._prefix_cache = self._forward(ids[:common], None)
             self._prefix_ids = ids[:common]
@@ -511,11 +517,7 @@ class TransformersBackend:
         """Take out the remembered state that shares the longest prefix with ``context``."""
         best, best_len = None, -1
         for n, (held, _, _) in enumerate(self._states):
-            common = 0
-            for a, b in zip(held, context, strict=False):
-                if a != b:
-                    break
-                common += 1
+            common = _shared_len(held, context)
             if common > best_len:
                 best, best_len = n, common
         return None if best is None else self._states.pop(best)
@@ -550,23 +552,8 @@ class TransformersBackend:
         prompt = self._encode(messages)
         state = self._pick_state(prompt)
         context = prompt + self._answer_tokens(prompt, answer_prefix, state)
-        if state is not None:
-            held, cache, answer = state
-            common = 0
-            for a, b in zip(held, context[:-1], strict=False):
-                if a != b:
-                    break
-                common += 1
-            if common:
-                if common < len(held):
-                    cache.crop(common - len(held))
-                logits, cache = self._forward(context[common:], cache)
-            else:
-                logits, cache, _, _ = self._prefill(messages, context)
-        else:
-            answer = []
-            logits, cache, _, _ = self._prefill(messages, context)
-        self._keep_state(context, cache, answer)
+        logits, cache = self._resume(state, messages, context)
+        self._keep_state(context, cache, state[2] if state is not None else [])
         first = torch.log_softmax(logits if logits.dim() == 1 else logits[-1], dim=-1)
         seqs = [self.tokenizer(text, add_special_tokens=False)["input_ids"] for text in continuations]
         if any(not t for t in seqs):
@@ -613,21 +600,7 @@ class TransformersBackend:
                 n += 1
             shared = n
         head = contexts[0][:shared]
-        state = self._pick_state(head)
-        common = 0
-        if state is not None:
-            for a, b in zip(state[0], head, strict=False):
-                if a != b:
-                    break
-                common += 1
-        if common:
-            cache = state[1]
-            if common < len(state[0]):
-                cache.crop(common - len(state[0]))
-            if common < shared:
-                _, cache = self._forward(head[common:], cache)
-        else:
-            _, cache, _, _ = self._prefill(requests[0][0], head)
+        _, cache = self._resume(self._pick_state(head), requests[0][0], head, new_min=0)
         scores: list[list[float]] = []
         ids_of = [torch.tensor(t[0]) for t in toks]
         for lo in range(0, len(contexts), MANY_PER_PASS):
@@ -638,6 +611,27 @@ class TransformersBackend:
             scores += [[float(lp[i, t]) for t in ids_of] for i in range(len(tails))]
         self._keep_state(head, cache, [])
         return scores
+
+    def _resume(
+        self,
+        state: tuple[list[int], Any, list[int]] | None,
+        messages: list[dict[str, str]],
+        ids: list[int],
+        new_min: int = 1,
+    ) -> tuple[torch.Tensor | None, Any]:
+        """A KV cache holding ``ids``: the held ``state``'s cache cropped to what it shares with ``ids``
+        (leaving at least ``new_min`` tokens to feed) and extended by the rest, or else a fresh prefill;
+        with the logits of the last token fed (None when nothing was)."""
+        common = _shared_len(state[0], ids[: len(ids) - new_min]) if state is not None else 0
+        if not common:
+            logits, cache, _, _ = self._prefill(messages, ids)
+            return logits, cache
+        held, cache, _ = state  # type: ignore[misc]
+        if common < len(held):
+            cache.crop(common - len(held))
+        if common == len(ids):
+            return None, cache
+        return self._forward(ids[common:], cache)
 
     def _forward_tree(self, tails: list[list[int]], start: int, cache: Any, last_only: bool = True) -> torch.Tensor:
         """One pass over ``tails`` packed into one row after a cache of ``start`` tokens, each tail seeing
