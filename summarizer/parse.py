@@ -315,6 +315,106 @@ def _merge_acronyms(items: list[dict[str, Any]], article: str | None) -> list[di
     return out
 
 
+# Words that many names share and that say nothing about which entity a name is ("Free Syrian Army" is not
+# "Syrian army" because both say "army"; it is because both say "Syrian").
+_GENERIC = set(
+    "the a an of and for in al el army armed forces force group groups movement military troops government "
+    "national rebels rebel fighters brigade brigades militia militias party front state people's popular "
+    "democratic republic united city province region district town village".split()
+)
+_JOINERS = {"of", "for", "and", "the", "al", "el", "de", "del", "da", "du", "la", "le", "bin", "ibn", "van", "von"}
+
+
+def _stems(name: str) -> set[str]:
+    words = re.findall(r"[\w'’-]+", name.casefold())
+    return {re.sub(r"['’]s?$", "", w) for w in words} - _GENERIC
+
+
+def _akin(a: str, b: str) -> bool:
+    """Two words that name the same thing: equal, or one a form of the other ("Syria"/"Syrian",
+    "Houthi"/"Houthis", "Ukraine"/"Ukrainian"): a shared start of at least five letters, at most two short."""
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a == b or n >= max(5, min(len(a), len(b)) - 2)
+
+
+def is_proper_name(s: str) -> bool:
+    """A name, not a description: after a leading "the", every word is capitalised (or a joiner such as
+    "of", "al-"), not every word is generic ("Rebels"), and there is no comma ("Giants Brigades", "South
+    Africa"; not "the army", "Nagorno-Karabakh's main city")."""
+    words = re.sub(r"^(?:the|a|an)\s+", "", s.strip(), flags=re.IGNORECASE).split()
+    if not words or "," in s or all(w.casefold() in _GENERIC for w in words):  # "Rebels" opening a sentence
+        return False
+    return all(w[:1].isupper() or w[:1].isdigit() or w in _JOINERS or _PARTICLE.match(w) for w in words)
+
+
+def names_same(alias: str, name: str, article: str | None) -> bool:
+    """Whether ``alias`` can be a mention of the entity called ``name``: a description ("the army"), or a
+    name that shares a distinctive word with it ("the Ezza Army" ~ "Ezza Army group", "Houthis" ~ "Houthi
+    movement"), or its initials ("RSF"), or one the article writes in brackets after the other
+    ("Congolese army (FARDC)")."""
+    if not is_proper_name(alias):
+        return True
+    if set(re.split(r"[\s-]+", _loose(alias))) <= set(re.split(r"[\s-]+", _loose(name))):  # "Bab" of "al-Bab"
+        return True
+    if any(_akin(a, b) for a in _stems(alias) for b in _stems(name)):
+        return True
+    bare = re.sub(r"^(?:the|a|an)\s+", "", alias.strip(), flags=re.IGNORECASE)
+    if initials(name) == bare.upper() or initials(bare) == name.strip().upper():
+        return True
+    if re.findall(r"\d+", bare) and re.findall(r"\d+", bare) == re.findall(r"\d+", name):  # "March 23 Movement"
+        return True
+    if article is not None and _said_same(article, re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I), bare):
+        return True
+    return bool(re.search(rf"\(\s*{re.escape(bare)}\s*\)", name) or re.search(rf"\(\s*{re.escape(name)}\s*\)", bare))
+
+
+def _said_same(article: str, a: str, b: str) -> bool:
+    """Whether the article gives ``a`` and ``b`` as two names of one thing: "A (B)", "A, known as B",
+    "A, known by its French acronym B", "A, or B", "A, also called B" (either way round)."""
+    link = (
+        r"(?:\s*\(|,?\s+(?:known\s+(?:as|by\s[^.,;]{0,30}?)|or|also\s+(?:called|known\s+as)|dubbed|aka)\s+)"
+        r"(?:the\s+)?"
+    )
+    for x, y in ((a, b), (b, a)):
+        if re.search(rf"(?<!\w){re.escape(x)}{link}{re.escape(y)}(?!\w)", article, re.IGNORECASE):
+            return True
+    return False
+
+
+def _split_aliases(
+    items: list[dict[str, Any]], article: str | None, keep: set[str], drop: set[str]
+) -> list[dict[str, Any]]:
+    """Each item's aliases without those that name another entity: a proper name that is no mention of the
+    item's own (``names_same``: "Free Syrian Army" listed as an alias of "Tahrir al-Sham", "Burundi" of
+    "Southern African forces"), unless it is in ``keep`` (folded; for an actor: a place the answer lists,
+    as in "Kigali" for Rwanda's government); and those in ``drop`` (folded mentions of the other field).
+    Left out of the list, such a name is again a candidate for the second look, which asks about it as an
+    entity of its own."""
+    out = []
+    for item in items:
+        aliases = [
+            a
+            for a in item.get("aliases", [])
+            if _loose(a) not in drop and (_loose(a) in keep or names_same(a, item["name"], article))
+        ]
+        out.append(dict(item, aliases=aliases))
+    return out
+
+
+# Words that only stand for a name already said; never a place's alias on their own.
+_PRONOUNS = {"it", "its", "they", "he", "she", "this", "that", "there", "here", "we"}
+
+
+def _place_alias(alias: str) -> bool:
+    """An alias a place can have: no comma (a clause, "Sake, and"), not a word that only opens a sentence
+    ("It"), no word for people or an institution last ("Sudan's army")."""
+    return "," not in alias and alias.strip().casefold() not in _PRONOUNS and not _NOT_A_PLACE.search(alias)
+
+
 def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
     """Remove duplicate items and aliases, and (given the article) mentions that cut a word."""
     data = dict(data)
@@ -332,6 +432,12 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
     for field in ("belligerents", "locations"):
         if isinstance(data.get(field), list):
             data[field] = _dedupe_entities(data[field])
+    if isinstance(data.get("belligerents"), list) and isinstance(data.get("locations"), list):
+        places = {_loose(m) for loc in data["locations"] for m in [loc["name"], *loc.get("aliases", [])]}
+        data["belligerents"] = _split_aliases(data["belligerents"], article, places, set())
+        actors = {_loose(m) for b in data["belligerents"] for m in [b["name"], *b.get("aliases", [])]}
+        locations = [dict(x, aliases=[a for a in x.get("aliases", []) if _place_alias(a)]) for x in data["locations"]]
+        data["locations"] = _split_aliases(locations, article, set(), actors)
     if isinstance(data.get("reinforcements"), list):
         data["reinforcements"] = _dedupe(data["reinforcements"], ("sender", "forces", "destination"))
         data["reinforcements"] = _tidy_reinforcements(data["reinforcements"], article)

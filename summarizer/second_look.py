@@ -134,6 +134,10 @@ def _mentions(data: ConflictSummary) -> list[str]:
     return out
 
 
+def _actor_mentions(data: ConflictSummary) -> list[str]:
+    return [m for b in data.belligerents for m in [b.name, *b.aliases]] + [r.sender for r in data.reinforcements]
+
+
 def _speakers(data: ConflictSummary) -> list[str]:
     return [q.speaker for q in data.quotes if q.speaker]
 
@@ -157,13 +161,16 @@ def look(
     ``continuation_logprobs_many`` scores them all in one pass.
     """
     found = Look()
-    said = _mentions(data)
     speakers = _speakers(data)
-    cands = [
+    spans = [
         c.text
         for c in proper_noun_spans(article)
-        if not covered(c.text, said) and not any(c.text in s for s in speakers) and not _demonym(c.text, article)
-    ][:MAX_CANDIDATES]
+        if not any(c.text in s for s in speakers) and not _demonym(c.text, article)
+    ]
+    cands = [c for c in spans if not covered(c, _mentions(data))][:MAX_CANDIDATES]
+    # a name the answer gives only as a place ("Turkey", "Germany") may be an actor too: it is asked
+    # the actor question unless an actor or a sender of the answer names it already
+    actor_cands = [c for c in spans if not covered(c, _actor_mentions(data)) and is_actor_name(c)][:MAX_CANDIDATES]
 
     def ask(question: str, names: list[str]) -> dict[str, float]:
         asks = [(_ask(messages, question + json.dumps(n, ensure_ascii=False)), ANSWER_PREFIX) for n in names]
@@ -177,7 +184,7 @@ def look(
     if locations:
         found.locations = ask(PLACE_QUESTION, cands)
     if actors:
-        found.actors = ask(ACTOR_QUESTION, [c for c in cands if is_actor_name(c)])
+        found.actors = ask(ACTOR_QUESTION, actor_cands)
         found.checked = ask(ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
         listed = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
         listed |= {fold(initials(b.name)) for b in data.belligerents if len(b.name.split()) > 1}

@@ -141,10 +141,10 @@ def test_partial_words_dropped_with_article() -> None:
 
 
 def test_partial_words_kept_without_article() -> None:
-    d = doc(belligerents=[bel("Jais", ["Reb"])], locations=[loc("Jo", [], within="Damas")])
+    d = doc(belligerents=[bel("Jais", ["reb"])], locations=[loc("Jo", [], within="Damas")])
     out = run(d)
     assert out.belligerents[0].name == "Jais"
-    assert out.belligerents[0].aliases == ["Reb"]
+    assert out.belligerents[0].aliases == ["reb"]
     assert out.locations[0].within == "Damas"
 
 

@@ -497,7 +497,10 @@ def test_actor_questions_cover_candidates_and_the_answers_belligerents() -> None
     found = look(scorer, MESSAGES, answer, data, ARTICLE, gate=False, locations=False)
     assert found.checked == {"Northern Front": pytest.approx(-2.0), "Dorvanian army": pytest.approx(3.0)}
     assert "Kessar" in found.actors and found.actors["Kessar"] == pytest.approx(-3.5)
-    assert "Tolin" not in found.actors  # already in the answer
+    assert "Northern Front" not in found.actors  # an actor of the answer already
+    assert "Tolin" in found.actors  # listed as a place only: it may be an actor too ("Turkey")
+    places = look(scorer, MESSAGES, answer, data, ARTICLE, gate=False, actors=False)
+    assert "Tolin" not in places.locations and "Kessar" in places.locations
 
 
 def test_drop_belligerents_removes_non_actors_and_their_reinforcements() -> None:
