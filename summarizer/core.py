@@ -21,6 +21,7 @@ from summarizer.second_look import (
     CONFLICT_MIN_LOGODDS,
     KEEP_MIN_LOGODDS,
     LOCATION_MIN_LOGODDS,
+    SENDER_MIN_MARGIN,
     SUPPORT_MIN_LOGODDS,
     Look,
     add_backers,
@@ -30,8 +31,11 @@ from summarizer.second_look import (
     camp_labels,
     drop_belligerents,
     fix_role_sides,
+    fix_senders,
     look,
     no_conflict,
+    score_destinations,
+    score_senders,
     side_of,
     type_of,
 )
@@ -58,7 +62,7 @@ class Summarizer:
     ``quantize``: "int8" or "int4" weights for the transformers backend (faster decoding, less memory,
     a quality cost measured in the README), default "none" (bf16).
     ``location_min_logodds`` / ``actor_min_logodds`` / ``keep_min_logodds`` / ``support_min_logodds`` /
-    ``conflict_min_logodds``: the second look's thresholds (None: only record the scores in
+    ``sender_min_margin`` / ``conflict_min_logodds``: the second look's thresholds (None: only record the scores in
     ``meta.second_look``, change nothing).
     """
 
@@ -76,6 +80,7 @@ class Summarizer:
         actor_min_logodds: float | None = ACTOR_MIN_LOGODDS,
         keep_min_logodds: float | None = KEEP_MIN_LOGODDS,
         support_min_logodds: float | None = SUPPORT_MIN_LOGODDS,
+        sender_min_margin: float | None = SENDER_MIN_MARGIN,
     ) -> None:
         if max_new_tokens < 64:
             raise ValueError("max_new_tokens must be at least 64")
@@ -90,6 +95,7 @@ class Summarizer:
         self.actor_min_logodds = actor_min_logodds
         self.keep_min_logodds = keep_min_logodds
         self.support_min_logodds = support_min_logodds
+        self.sender_min_margin = sender_min_margin
         self.prompts: PromptSet = load_prompts()
         self._schema = generation_schema()
 
@@ -222,6 +228,10 @@ class Summarizer:
                 if score > self.support_min_logodds:
                     found.sides[name] = side_of(backend, messages, gen.text, name, labels, own=False)
             part = add_backers(part, found, self.support_min_logodds)
+        score_senders(backend, messages, part, found)
+        score_destinations(backend, messages, part, found)
+        if self.sender_min_margin is not None:
+            part = fix_senders(part, found, self.sender_min_margin)
         gen.timings["second_look_s"] = round(time.perf_counter() - t1, 4)
         return part, found
 
@@ -274,6 +284,7 @@ class Summarizer:
                 "actor_min_logodds": self.actor_min_logodds,
                 "keep_min_logodds": self.keep_min_logodds,
                 "support_min_logodds": self.support_min_logodds,
+                "sender_min_margin": self.sender_min_margin,
                 "conflict_min_logodds": self.conflict_min_logodds,
                 "draft_tokens": getattr(self.backend, "draft_tokens", None),
                 "quantize": getattr(self.backend, "quantize", None),

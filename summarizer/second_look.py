@@ -20,7 +20,15 @@ from typing import Any, Protocol
 
 from summarizer.candidates import covered, proper_noun_spans, support_cues
 from summarizer.parse import initials, is_actor_name, unlisted_places
-from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
+from summarizer.schema import (
+    MAX_BELLIGERENTS,
+    MAX_LOCATIONS,
+    MAX_SIDE,
+    Belligerent,
+    ConflictSummary,
+    Location,
+    Reinforcement,
+)
 from summarizer.textspans import fold
 
 # Log-odds (yes minus no) above which a candidate place is added, and of "armed conflict" below which
@@ -36,6 +44,9 @@ KEEP_MIN_LOGODDS: float | None = -0.5
 # A name the article gives as a side's backer ("backed by X", "X-backed") is added as a supporter unless
 # the model clearly rejects it as an armed actor (log-odds at or below this; None: not acted on).
 SUPPORT_MIN_LOGODDS: float | None = -1.5
+# Log-probability by which the model's choice of sender, asked knowing the forces and destination, must beat
+# the answer's own sender to replace it (None: scored and kept in meta, not acted on).
+SENDER_MIN_MARGIN: float | None = None
 MAX_CANDIDATES = 40
 LOCATION_TYPES = ("country", "region", "province", "city", "town", "village", "district", "site", "other")
 
@@ -53,6 +64,15 @@ ACTOR_QUESTION = (
     "\n\nQuestion: is the following an organised armed actor (an army, police or security force, militia, "
     "rebel or jihadist group, armed coalition, or a state sending troops, weapons or air support) that fights "
     "in, or militarily backs a side of, the reported events? Answer with JSON. Name: "
+)
+SENDER_QUESTION = (
+    "\n\nQuestion: the article tells of {forces} being sent, moved or mobilised{dest}. Whose forces are they: "
+    "which side do they strengthen? Choose one of: {options}. Answer with JSON. Side: "
+)
+DESTINATION_QUESTION = (
+    "\n\nQuestion: the article tells of {forces} sent, moved or mobilised by {sender}. To which place are they "
+    "going: the most specific place the article names or clearly points to, or null if it names none? Choose one "
+    "of: {options}; null. Answer with JSON. Place: "
 )
 ANSWER_PREFIX = '{"answer":'
 
@@ -84,6 +104,8 @@ class Look:
     checked: dict[str, float] = field(default_factory=dict)  # the answer's belligerents -> the same
     backers: dict[str, float] = field(default_factory=dict)  # named as a side's backer -> the same
     sides: dict[str, str] = field(default_factory=dict)
+    senders: dict[str, dict[str, float]] = field(default_factory=dict)  # "sender | forces" -> name -> log-prob
+    destinations: dict[str, dict[str, float]] = field(default_factory=dict)  # the same for places ("null": none)
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -94,6 +116,8 @@ class Look:
             "checked": {k: round(v, 3) for k, v in self.checked.items()},
             "backers": {k: round(v, 3) for k, v in self.backers.items()},
             "sides": dict(self.sides),
+            "senders": {k: {n: round(v, 3) for n, v in d.items()} for k, d in self.senders.items()},
+            "destinations": {k: {n: round(v, 3) for n, v in d.items()} for k, d in self.destinations.items()},
         }
 
 
@@ -342,3 +366,55 @@ def add_belligerents(data: ConflictSummary, found: Look, floor: float) -> Confli
         if score > floor and found.locations.get(name, -99.0) <= score
     ]
     return _append(data, "belligerents", added, MAX_BELLIGERENTS)
+
+
+def _key(r: Reinforcement) -> str:
+    return f"{r.sender} | {r.forces}"
+
+
+def score_senders(scorer: Scorer, messages: list[dict[str, str]], data: ConflictSummary, found: Look) -> None:
+    """For each reinforcement, the log-probability of each listed belligerent as the side that sends it
+    (recorded in ``found.senders``): the answer writes the sender before the forces, so the model chose it
+    without them; here it chooses knowing what is sent and where."""
+    names = list(dict.fromkeys(b.name for b in data.belligerents))
+    if len(names) < 2:
+        return
+    options = "; ".join(names)
+    for r in data.reinforcements:
+        dest = f" to {r.destination}" if r.destination else ""
+        q = SENDER_QUESTION.format(forces=json.dumps(r.forces, ensure_ascii=False), dest=dest, options=options)
+        conts = [json.dumps(n, ensure_ascii=False) + "}" for n in names]
+        scores = scorer.continuation_logprobs(_ask(messages, q), ANSWER_PREFIX, conts)
+        found.senders[_key(r)] = dict(zip(names, scores, strict=True))
+
+
+def score_destinations(scorer: Scorer, messages: list[dict[str, str]], data: ConflictSummary, found: Look) -> None:
+    """For each reinforcement, the log-probability of each listed location, and of null, as where it goes
+    (recorded in ``found.destinations``)."""
+    names = list(dict.fromkeys(loc.name for loc in data.locations))
+    if not names:
+        return
+    options = "; ".join(names)
+    conts = [json.dumps(n, ensure_ascii=False) + "}" for n in names] + ["null}"]
+    for r in data.reinforcements:
+        q = DESTINATION_QUESTION.format(
+            forces=json.dumps(r.forces, ensure_ascii=False), sender=r.sender, options=options
+        )
+        scores = scorer.continuation_logprobs(_ask(messages, q), ANSWER_PREFIX, conts)
+        found.destinations[_key(r)] = dict(zip([*names, "null"], scores, strict=True))
+
+
+def fix_senders(data: ConflictSummary, found: Look, margin: float) -> ConflictSummary:
+    """Each reinforcement with the sender the model scored likeliest in ``score_senders`` where that beats
+    the answer's own sender (the belligerent it names) by more than ``margin`` log-probability."""
+    owner = {fold(m): b.name for b in data.belligerents for m in [b.name, *b.aliases]}
+    fixed = []
+    for r in data.reinforcements:
+        scores = found.senders.get(_key(r)) or {}
+        if scores:
+            best = max(scores, key=scores.__getitem__)
+            own = scores.get(owner.get(fold(r.sender), ""), float("-inf"))
+            if best != owner.get(fold(r.sender)) and scores[best] - own > margin:
+                r = r.model_copy(update={"sender": best})
+        fixed.append(r)
+    return data.model_copy(update={"reinforcements": fixed})

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.parse import ParseError, clean, parse, unlisted_places
+from summarizer.parse import ParseError, clean, names_same, parse, unlisted_places
 from summarizer.schema import MAX_ALIASES, ConflictSummary
 
 
@@ -498,3 +498,60 @@ def test_a_description_is_not_replaced_by_an_organisation_beside_it() -> None:
     article = "The Tolin Front, Kessar Brigade, said it would fight. The army spokesman, Col. Ivo Renn, said so."
     assert resolve_speaker("the Tolin Front", article) == "the Tolin Front"
     assert resolve_speaker("The army spokesman", article) == "Col. Ivo Renn"
+
+
+# ---- aliases that name another entity --------------------------------------------------------------
+
+ALIAS_ARTICLE = (
+    "Fighters of the Tarn Liberation Front and the Free Oskar Army attacked Velm on Monday, while the Kolmar "
+    "army, known by its initials KAF, held the town. The TLF, or Tarn Liberation Front, said its 4th Brigade "
+    "had arrived. The M7 joined them; the March 7 Movement has fought for years. Troops from Dravia and "
+    "Ostrel backed the army. "
+    "Velm, a market town, lies near Sorn, the rebels said, and the Front would fight on."
+)
+
+
+def test_an_alias_that_names_another_actor_is_split_off() -> None:
+    d = doc(
+        belligerents=[
+            bel("Tarn Liberation Front", ["the Free Oskar Army", "TLF", "the rebels", "the Front"], side="rebels"),
+            bel("Kolmar army", ["KAF", "Dravia", "Ostrel", "the army"]),
+            bel("M7", ["March 7 Movement"], side="rebels"),
+        ],
+        locations=[loc("Velm", []), loc("Dravia", [], type_="country")],
+    )
+    out = run(d, ALIAS_ARTICLE)
+    aliases = {b.name: b.aliases for b in out.belligerents}
+    # another group's name goes; initials, a description and a shared word stay
+    assert aliases["Tarn Liberation Front"] == ["TLF", "the rebels", "the Front"]
+    # "known by its initials KAF" ties the acronym; a place the answer lists may stand for an actor
+    # (metonymy, "Dravia" for its government); an unlisted name with nothing shared goes
+    assert aliases["Kolmar army"] == ["KAF", "Dravia", "the army"]
+    assert aliases["M7"] == ["March 7 Movement"]  # same number: the long form
+
+
+def test_place_aliases_that_are_clauses_pronouns_actors_or_other_places_go() -> None:
+    d = doc(
+        belligerents=[bel("Kolmar army", [])],
+        locations=[loc("Velm", ["Velm, a market town", "It", "Kolmar army", "Sorn", "market town"])],
+    )
+    out = run(d, ALIAS_ARTICLE)
+    assert out.locations[0].aliases == ["market town"]
+
+
+@pytest.mark.parametrize(
+    ("alias", "name", "same"),
+    [
+        ("Houthis", "Houthi movement", True),
+        ("Ukrainian forces", "Ukraine", True),
+        ("the Ezza Army", "Ezza Army group", True),
+        ("RSF", "Rapid Support Forces", True),
+        ("Rebels", "Jaish al-Izza", True),  # generic words only: a description
+        ("Bab", "al-Bab", True),
+        ("the Free Syrian Army", "Tahrir al-Sham", False),
+        ("MONUSCO", "Southern African forces", False),
+        ("the Defence Ministry", "Russian forces", False),
+    ],
+)
+def test_names_same(alias: str, name: str, same: bool) -> None:
+    assert names_same(alias, name, None) is same

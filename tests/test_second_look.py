@@ -25,8 +25,11 @@ from summarizer.second_look import (
     add_unlisted_places,
     array_end,
     drop_belligerents,
+    fix_senders,
     look,
     no_conflict,
+    score_destinations,
+    score_senders,
     side_of,
     type_of,
 )
@@ -368,6 +371,8 @@ def test_as_meta_without_gate() -> None:
         "checked": {},
         "backers": {},
         "sides": {},
+        "senders": {},
+        "destinations": {},
     }
 
 
@@ -643,3 +648,65 @@ def test_side_of_a_supporter_is_never_its_own_name() -> None:
     assert scorer.calls[-1][2] == ['"rebels"', '"government"']
     # with no camp labels at all, its own name is the only label there is
     assert side_of(scorer, MESSAGES, answer, "Varnia", [], own=False) == "Varnia"
+
+
+# ---- senders -------------------------------------------------------------------------------------
+
+
+def sender_data() -> ConflictSummary:
+    return ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(name="Northern Front", aliases=["the Front"], side="rebels", role="combatant"),
+            Belligerent(name="Dorvanian army", aliases=[], side="government", role="combatant"),
+        ],
+        locations=[],
+        reinforcements=[
+            Reinforcement(
+                sender="the Front", forces="two battalions", destination="Tolin", origin=None, status="arrived"
+            )
+        ],
+        quotes=[],
+    )
+
+
+def test_score_senders_asks_with_forces_destination_and_options() -> None:
+    scorer = ScriptedScorer(scores={'"Dorvanian army"}': -0.2, '"Northern Front"}': -3.0})
+    found = Look()
+    score_senders(scorer, MESSAGES, sender_data(), found)
+    ((messages, prefix, conts),) = scorer.calls
+    question = messages[-1]["content"]
+    assert '"two battalions"' in question and " to Tolin" in question
+    assert "Northern Front; Dorvanian army" in question
+    assert prefix == ANSWER_PREFIX and conts == ['"Northern Front"}', '"Dorvanian army"}']
+    assert found.senders == {"the Front | two battalions": {"Northern Front": -3.0, "Dorvanian army": -0.2}}
+
+
+def test_fix_senders_replaces_only_beyond_the_margin() -> None:
+    data = sender_data()
+    found = Look(senders={"the Front | two battalions": {"Northern Front": -3.0, "Dorvanian army": -0.2}})
+    assert fix_senders(data, found, 2.0).reinforcements[0].sender == "Dorvanian army"
+    assert fix_senders(data, found, 3.0).reinforcements[0].sender == "the Front"  # 2.8 is not enough
+    found.senders["the Front | two battalions"] = {"Northern Front": -0.1, "Dorvanian army": -4.0}
+    assert fix_senders(data, found, 0.0).reinforcements[0].sender == "the Front"  # its own choice stands
+
+
+def test_score_senders_needs_two_belligerents() -> None:
+    data = sender_data()
+    data = data.model_copy(update={"belligerents": data.belligerents[:1]})
+    scorer = ScriptedScorer()
+    found = Look()
+    score_senders(scorer, MESSAGES, data, found)
+    assert scorer.calls == [] and found.senders == {}
+
+
+def test_score_destinations_offers_the_listed_places_and_null() -> None:
+    data = sender_data()
+    data = data.model_copy(update={"locations": [Location(name="Tolin", aliases=[], type="town", within=None)]})
+    scorer = ScriptedScorer(scores={'"Tolin"}': -0.3, "null}": -2.0})
+    found = Look()
+    score_destinations(scorer, MESSAGES, data, found)
+    ((messages, _, conts),) = scorer.calls
+    assert "by the Front" in messages[-1]["content"] and "Tolin; null" in messages[-1]["content"]
+    assert conts == ['"Tolin"}', "null}"]
+    assert found.destinations == {"the Front | two battalions": {"Tolin": -0.3, "null": -2.0}}
