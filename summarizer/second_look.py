@@ -47,6 +47,8 @@ SUPPORT_MIN_LOGODDS: float | None = -1.5
 # Log-probability by which the model's choice of sender, asked knowing the forces and destination, must beat
 # the answer's own sender to replace it (None: scored and kept in meta, not acted on).
 SENDER_MIN_MARGIN: float | None = None
+# The same for a reinforcement's destination, chosen among the listed places and null.
+DESTINATION_MIN_MARGIN: float | None = None
 MAX_CANDIDATES = 40
 LOCATION_TYPES = ("country", "region", "province", "city", "town", "village", "district", "site", "other")
 
@@ -416,5 +418,21 @@ def fix_senders(data: ConflictSummary, found: Look, margin: float) -> ConflictSu
             own = scores.get(owner.get(fold(r.sender), ""), float("-inf"))
             if best != owner.get(fold(r.sender)) and scores[best] - own > margin:
                 r = r.model_copy(update={"sender": best})
+        fixed.append(r)
+    return data.model_copy(update={"reinforcements": fixed})
+
+
+def fix_destinations(data: ConflictSummary, found: Look, margin: float) -> ConflictSummary:
+    """Each reinforcement with the destination the model scored likeliest in ``score_destinations`` (a listed
+    place, or none) where that beats the answer's own destination by more than ``margin`` log-probability."""
+    place = {fold(m): loc.name for loc in data.locations for m in [loc.name, *loc.aliases]}
+    fixed = []
+    for r in data.reinforcements:
+        scores = found.destinations.get(_key(r)) or {}
+        if scores:
+            best = max(scores, key=scores.__getitem__)
+            mine = "null" if r.destination is None else place.get(fold(r.destination), "")
+            if best != mine and scores[best] - scores.get(mine, float("-inf")) > margin:
+                r = r.model_copy(update={"destination": None if best == "null" else best})
         fixed.append(r)
     return data.model_copy(update={"reinforcements": fixed})

@@ -25,6 +25,7 @@ from summarizer.second_look import (
     add_unlisted_places,
     array_end,
     drop_belligerents,
+    fix_destinations,
     fix_senders,
     look,
     no_conflict,
@@ -710,3 +711,17 @@ def test_score_destinations_offers_the_listed_places_and_null() -> None:
     assert "by the Front" in messages[-1]["content"] and "Tolin; null" in messages[-1]["content"]
     assert conts == ['"Tolin"}', "null}"]
     assert found.destinations == {"the Front | two battalions": {"Tolin": -0.3, "null": -2.0}}
+
+
+def test_fix_destinations_moves_to_a_listed_place_or_null() -> None:
+    data = sender_data()
+    places = [
+        Location(name="Tolin", aliases=["Tolin town"], type="town", within=None),
+        Location(name="Kessar", aliases=[], type="town", within=None),
+    ]
+    data = data.model_copy(update={"locations": places})
+    found = Look(destinations={"the Front | two battalions": {"Tolin": -2.5, "Kessar": -0.5, "null": -3.0}})
+    assert fix_destinations(data, found, 1.0).reinforcements[0].destination == "Kessar"
+    assert fix_destinations(data, found, 2.5).reinforcements[0].destination == "Tolin"
+    found.destinations["the Front | two battalions"] = {"Tolin": -2.5, "Kessar": -3.0, "null": -0.1}
+    assert fix_destinations(data, found, 1.0).reinforcements[0].destination is None
