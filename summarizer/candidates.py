@@ -18,7 +18,9 @@ from summarizer.textspans import body_ranges, fold
 _WORD = r"(?:(?:al|el|ad|ar|as|an|at|az|ash)-)?\p{Lu}[\p{L}\p{M}'’.\-]*[\p{L}\p{M}]|\p{Lu}"
 _JOIN = r"(?:of|for|al|el|de|del|da|di|du|la|le|bin|ibn|van|von|the)"
 # ``regex``, not ``re``: it knows Unicode classes (\p{Lu}), so "Ürümqi" and "Çaykara" are names too.
-_SPAN_RE = regex.compile(rf"(?<![\p{{L}}\p{{M}}\-'])(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*")
+# A leading ordinal belongs to a unit's name: "47th Mechanised Brigade", "3rd Military Region".
+_ORDINAL = r"(?:\d{1,3}(?:st|nd|rd|th)[ ])?"
+_SPAN_RE = regex.compile(rf"(?<![\p{{L}}\p{{M}}\-'\d]){_ORDINAL}(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*")
 
 # Words that open sentences or name days and months, never places or armed actors on their own.
 _NEVER_ALONE = set(

@@ -385,24 +385,28 @@ def _said_same(article: str, a: str, b: str) -> bool:
     return False
 
 
-def _split_aliases(
-    items: list[dict[str, Any]], article: str | None, keep: set[str], drop: set[str]
-) -> list[dict[str, Any]]:
-    """Each item's aliases without those that name another entity: a proper name that is no mention of the
-    item's own (``names_same``: "Free Syrian Army" listed as an alias of "Tahrir al-Sham", "Burundi" of
-    "Southern African forces"), unless it is in ``keep`` (folded; for an actor: a place the answer lists,
-    as in "Kigali" for Rwanda's government); and those in ``drop`` (folded mentions of the other field).
-    Left out of the list, such a name is again a candidate for the second look, which asks about it as an
-    entity of its own."""
-    out = []
-    for item in items:
-        aliases = [
-            a
-            for a in item.get("aliases", [])
-            if _loose(a) not in drop and (_loose(a) in keep or names_same(a, item["name"], article))
-        ]
-        out.append(dict(item, aliases=aliases))
-    return out
+def own_aliases(name: str, aliases: list[str], article: str | None) -> list[str]:
+    """The aliases that can be mentions of the entity called ``name`` (``names_same``). The others name
+    another entity ("Free Syrian Army" listed as an alias of "Tahrir al-Sham", "Burundi" of "Southern
+    African forces"): the second look asks about them as entities of their own."""
+    return [a for a in aliases if names_same(a, name, article)]
+
+
+def drop_cross_aliases(data: ConflictSummary) -> ConflictSummary:
+    """No alias that is another item's name, or its initials: once "Free Syrian Army" is a belligerent of
+    its own, it (and "FSA") is no longer an alias of "Tahrir al-Sham"; the same for locations."""
+    update: dict[str, Any] = {}
+    for field in ("belligerents", "locations"):
+        items = getattr(data, field)
+        fixed = []
+        for item in items:
+            others = {_loose(x.name) for x in items if x is not item}
+            others |= {_loose(initials(x.name)) for x in items if x is not item and len(x.name.split()) > 1}
+            others.discard(_loose(initials(item.name)))
+            kept = [a for a in item.aliases if _loose(a) not in others]
+            fixed.append(item if len(kept) == len(item.aliases) else item.model_copy(update={"aliases": kept}))
+        update[field] = fixed
+    return data.model_copy(update=update)
 
 
 # Words that only stand for a name already said; never a place's alias on their own.
@@ -433,11 +437,11 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
         if isinstance(data.get(field), list):
             data[field] = _dedupe_entities(data[field])
     if isinstance(data.get("belligerents"), list) and isinstance(data.get("locations"), list):
-        places = {_loose(m) for loc in data["locations"] for m in [loc["name"], *loc.get("aliases", [])]}
-        data["belligerents"] = _split_aliases(data["belligerents"], article, places, set())
         actors = {_loose(m) for b in data["belligerents"] for m in [b["name"], *b.get("aliases", [])]}
-        locations = [dict(x, aliases=[a for a in x.get("aliases", []) if _place_alias(a)]) for x in data["locations"]]
-        data["locations"] = _split_aliases(locations, article, set(), actors)
+        data["locations"] = [
+            dict(x, aliases=[a for a in x.get("aliases", []) if _place_alias(a) and _loose(a) not in actors])
+            for x in data["locations"]
+        ]
     if isinstance(data.get("reinforcements"), list):
         data["reinforcements"] = _dedupe(data["reinforcements"], ("sender", "forces", "destination"))
         data["reinforcements"] = _tidy_reinforcements(data["reinforcements"], article)

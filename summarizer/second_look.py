@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from summarizer.candidates import covered, proper_noun_spans, support_cues
-from summarizer.parse import initials, is_actor_name, unlisted_places
+from summarizer.parse import initials, is_actor_name, own_aliases, unlisted_places
 from summarizer.schema import (
     MAX_BELLIGERENTS,
     MAX_LOCATIONS,
@@ -149,19 +149,19 @@ def array_end(text: str, key: str) -> int | None:
     return None
 
 
-def _mentions(data: ConflictSummary) -> list[str]:
-    out: list[str] = []
-    for b in data.belligerents:
-        out += [b.name, *b.aliases]
+def _mentions(data: ConflictSummary, article: str) -> list[str]:
+    out = _actor_mentions(data, article)
     for loc in data.locations:
-        out += [loc.name, *loc.aliases] + ([loc.within] if loc.within else [])
+        out += [loc.name, *own_aliases(loc.name, loc.aliases, article)] + ([loc.within] if loc.within else [])
     for r in data.reinforcements:
-        out += [r.sender] + [x for x in (r.destination, r.origin) if x]
+        out += [x for x in (r.destination, r.origin) if x]
     return out
 
 
-def _actor_mentions(data: ConflictSummary) -> list[str]:
-    return [m for b in data.belligerents for m in [b.name, *b.aliases]] + [r.sender for r in data.reinforcements]
+def _actor_mentions(data: ConflictSummary, article: str) -> list[str]:
+    """The answer's actors: names, the aliases that can be theirs (``own_aliases``), and senders."""
+    out = [m for b in data.belligerents for m in [b.name, *own_aliases(b.name, b.aliases, article)]]
+    return out + [r.sender for r in data.reinforcements]
 
 
 def _speakers(data: ConflictSummary) -> list[str]:
@@ -193,10 +193,11 @@ def look(
         for c in proper_noun_spans(article)
         if not any(c.text in s for s in speakers) and not _demonym(c.text, article)
     ]
-    cands = [c for c in spans if not covered(c, _mentions(data))][:MAX_CANDIDATES]
+    cands = [c for c in spans if not covered(c, _mentions(data, article))][:MAX_CANDIDATES]
     # a name the answer gives only as a place ("Turkey", "Germany") may be an actor too: it is asked
     # the actor question unless an actor or a sender of the answer names it already
-    actor_cands = [c for c in spans if not covered(c, _actor_mentions(data)) and is_actor_name(c)][:MAX_CANDIDATES]
+    actors_said = _actor_mentions(data, article)
+    actor_cands = [c for c in spans if not covered(c, actors_said) and is_actor_name(c)][:MAX_CANDIDATES]
 
     def ask(question: str, names: list[str]) -> dict[str, float]:
         asks = [(_ask(messages, question + json.dumps(n, ensure_ascii=False)), ANSWER_PREFIX) for n in names]
@@ -212,7 +213,7 @@ def look(
     if actors:
         found.actors = ask(ACTOR_QUESTION, actor_cands)
         found.checked = ask(ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
-        listed = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+        listed = {fold(m) for m in actors_said}
         listed |= {fold(initials(b.name)) for b in data.belligerents if len(b.name.split()) > 1}
         places = [m for loc in data.locations for m in [loc.name, *loc.aliases, loc.within] if m]
         backers = [

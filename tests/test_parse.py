@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.parse import ParseError, clean, names_same, parse, unlisted_places
+from summarizer.parse import ParseError, clean, drop_cross_aliases, names_same, own_aliases, parse, unlisted_places
 from summarizer.schema import MAX_ALIASES, ConflictSummary
 
 
@@ -511,32 +511,37 @@ ALIAS_ARTICLE = (
 )
 
 
-def test_an_alias_that_names_another_actor_is_split_off() -> None:
-    d = doc(
-        belligerents=[
-            bel("Tarn Liberation Front", ["the Free Oskar Army", "TLF", "the rebels", "the Front"], side="rebels"),
-            bel("Kolmar army", ["KAF", "Dravia", "Ostrel", "the army"]),
-            bel("M7", ["March 7 Movement"], side="rebels"),
-        ],
-        locations=[loc("Velm", []), loc("Dravia", [], type_="country")],
-    )
-    out = run(d, ALIAS_ARTICLE)
-    aliases = {b.name: b.aliases for b in out.belligerents}
+def test_aliases_that_name_another_actor_are_not_its_own() -> None:
+    aliases = ["the Free Oskar Army", "TLF", "the rebels", "the Front"]
     # another group's name goes; initials, a description and a shared word stay
-    assert aliases["Tarn Liberation Front"] == ["TLF", "the rebels", "the Front"]
-    # "known by its initials KAF" ties the acronym; a place the answer lists may stand for an actor
-    # (metonymy, "Dravia" for its government); an unlisted name with nothing shared goes
-    assert aliases["Kolmar army"] == ["KAF", "Dravia", "the army"]
-    assert aliases["M7"] == ["March 7 Movement"]  # same number: the long form
+    assert own_aliases("Tarn Liberation Front", aliases, ALIAS_ARTICLE) == ["TLF", "the rebels", "the Front"]
+    # "known by its initials KAF" ties the acronym; an unlisted name with nothing shared goes
+    assert own_aliases("Kolmar army", ["KAF", "Ostrel", "the army"], ALIAS_ARTICLE) == ["KAF", "the army"]
+    assert own_aliases("M7", ["March 7 Movement"], ALIAS_ARTICLE) == ["March 7 Movement"]  # the same number
 
 
-def test_place_aliases_that_are_clauses_pronouns_actors_or_other_places_go() -> None:
+def test_an_alias_that_is_another_items_name_or_initials_goes() -> None:
+    data = run(
+        doc(
+            belligerents=[
+                bel("Tarn Liberation Front", ["the Free Oskar Army", "FOA", "TLF"], side="rebels"),
+                bel("Free Oskar Army", [], side="rebels"),
+            ],
+            locations=[loc("Velm", ["Sorn"]), loc("Sorn", [])],
+        )
+    )
+    out = drop_cross_aliases(data)
+    assert out.belligerents[0].aliases == ["TLF"] and out.belligerents[1].aliases == []
+    assert out.locations[0].aliases == []
+
+
+def test_place_aliases_that_are_clauses_pronouns_or_actors_go() -> None:
     d = doc(
         belligerents=[bel("Kolmar army", [])],
         locations=[loc("Velm", ["Velm, a market town", "It", "Kolmar army", "Sorn", "market town"])],
     )
     out = run(d, ALIAS_ARTICLE)
-    assert out.locations[0].aliases == ["market town"]
+    assert out.locations[0].aliases == ["Sorn", "market town"]  # another place's name: the second look's call
 
 
 @pytest.mark.parametrize(
