@@ -49,6 +49,9 @@ SUPPORT_MIN_LOGODDS: float | None = -1.5
 SENDER_MIN_MARGIN: float | None = None
 # The same for a reinforcement's destination, chosen among the listed places and null.
 DESTINATION_MIN_MARGIN: float | None = None
+# Log-odds of "on the same side as the first combatant" above which a belligerent joins that side, and
+# below minus which it leaves it (None: scored and kept in meta, not acted on).
+ALLY_MIN_LOGODDS: float | None = None
 MAX_CANDIDATES = 40
 LOCATION_TYPES = ("country", "region", "province", "city", "town", "village", "district", "site", "other")
 
@@ -75,6 +78,10 @@ DESTINATION_QUESTION = (
     "\n\nQuestion: the article tells of {forces} sent, moved or mobilised by {sender}. To which place are they "
     "going: the most specific place the article names or clearly points to, or null if it names none? Choose one "
     "of: {options}; null. Answer with JSON. Place: "
+)
+ALLY_QUESTION = (
+    "\n\nQuestion: in the reported events, is the following on the same side as {anchor} (part of it, allied "
+    "with it, or backing it), rather than fighting against it or backing its enemy? Answer with JSON. Name: "
 )
 ANSWER_PREFIX = '{"answer":'
 
@@ -108,6 +115,8 @@ class Look:
     sides: dict[str, str] = field(default_factory=dict)
     senders: dict[str, dict[str, float]] = field(default_factory=dict)  # "sender | forces" -> name -> log-prob
     destinations: dict[str, dict[str, float]] = field(default_factory=dict)  # the same for places ("null": none)
+    anchor: str | None = None  # the belligerent the others are placed against (the first combatant)
+    allies: dict[str, float] = field(default_factory=dict)  # belligerent -> log-odds of being on the anchor's side
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -120,6 +129,8 @@ class Look:
             "sides": dict(self.sides),
             "senders": {k: {n: round(v, 3) for n, v in d.items()} for k, d in self.senders.items()},
             "destinations": {k: {n: round(v, 3) for n, v in d.items()} for k, d in self.destinations.items()},
+            "anchor": self.anchor,
+            "allies": {k: round(v, 3) for k, v in self.allies.items()},
         }
 
 
@@ -200,13 +211,7 @@ def look(
     actor_cands = [c for c in spans if not covered(c, actors_said) and is_actor_name(c)][:MAX_CANDIDATES]
 
     def ask(question: str, names: list[str]) -> dict[str, float]:
-        asks = [(_ask(messages, question + json.dumps(n, ensure_ascii=False)), ANSWER_PREFIX) for n in names]
-        many = getattr(scorer, "continuation_logprobs_many", None)
-        if many is not None:
-            pairs = many(asks, ["true", "false"])
-        else:
-            pairs = [scorer.continuation_logprobs(m, a, ["true", "false"]) for m, a in asks]
-        return {n: yes - no for n, (yes, no) in zip(names, pairs, strict=True)}
+        return yes_no(scorer, messages, question, names)
 
     if locations:
         found.locations = ask(PLACE_QUESTION, cands)
@@ -232,6 +237,18 @@ def look(
         yes, no = scorer.continuation_logprobs(_ask(messages, GATE_QUESTION), ANSWER_PREFIX, ["true", "false"])
         found.conflict_logodds = yes - no
     return found
+
+
+def yes_no(scorer: Scorer, messages: list[dict[str, str]], question: str, names: list[str]) -> dict[str, float]:
+    """Log-odds (true minus false) of the answer to ``question`` followed by each name. The names come last,
+    so a backend with ``continuation_logprobs_many`` scores them together over the shared prefix."""
+    asks = [(_ask(messages, question + json.dumps(n, ensure_ascii=False)), ANSWER_PREFIX) for n in names]
+    many = getattr(scorer, "continuation_logprobs_many", None)
+    if many is not None:
+        pairs = many(asks, ["true", "false"])
+    else:
+        pairs = [scorer.continuation_logprobs(m, a, ["true", "false"]) for m, a in asks]
+    return {n: yes - no for n, (yes, no) in zip(names, pairs, strict=True)}
 
 
 def _ask(messages: list[dict[str, str]], question: str) -> list[dict[str, str]]:
@@ -437,3 +454,44 @@ def fix_destinations(data: ConflictSummary, found: Look, margin: float) -> Confl
                 r = r.model_copy(update={"destination": None if best == "null" else best})
         fixed.append(r)
     return data.model_copy(update={"reinforcements": fixed})
+
+
+def _anchor(data: ConflictSummary) -> Belligerent | None:
+    combatants = [b for b in data.belligerents if b.role == "combatant"]
+    return (combatants or data.belligerents or [None])[0]
+
+
+def score_allies(scorer: Scorer, messages: list[dict[str, str]], data: ConflictSummary, found: Look) -> None:
+    """For each belligerent but the first combatant (the anchor), the log-odds that it is on the anchor's
+    side (recorded in ``found.allies``). One question per name, the name last: the names of one article
+    share the question's prefix and go through the model together."""
+    anchor = _anchor(data)
+    others = list(dict.fromkeys(b.name for b in data.belligerents if anchor is not None and b is not anchor))
+    if anchor is None or not others:
+        return
+    found.anchor = anchor.name
+    question = ALLY_QUESTION.format(anchor=anchor.name)
+    found.allies = yes_no(scorer, messages, question, others)
+
+
+def regroup_sides(data: ConflictSummary, found: Look, margin: float) -> ConflictSummary:
+    """Side labels that agree with ``score_allies``: a belligerent the model places on the anchor's side
+    (log-odds above ``margin``) takes the anchor's label; one it places against the anchor (below
+    ``-margin``) but labelled like the anchor takes the label the anchor's enemies share most (or, if
+    none, its own name). The rest keep their labels, so a third camp stays apart."""
+    anchor = next((b for b in data.belligerents if b.name == found.anchor), None)
+    if anchor is None or not found.allies:
+        return data
+    against = [b for b in data.belligerents if found.allies.get(b.name, 0.0) < -margin]
+    labels = [b.side for b in against if fold(b.side) != fold(anchor.side) and fold(b.side) not in ROLE_LABELS]
+    enemy = max(dict.fromkeys(labels), key=labels.count) if labels else None
+    fixed = []
+    for b in data.belligerents:
+        score = found.allies.get(b.name)
+        if b is not anchor and score is not None:
+            if score > margin:
+                b = b.model_copy(update={"side": anchor.side})
+            elif score < -margin and fold(b.side) == fold(anchor.side):
+                b = b.model_copy(update={"side": (enemy or b.name)[:MAX_SIDE]})
+        fixed.append(b)
+    return data.model_copy(update={"belligerents": fixed})

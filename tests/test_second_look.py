@@ -29,6 +29,8 @@ from summarizer.second_look import (
     fix_senders,
     look,
     no_conflict,
+    regroup_sides,
+    score_allies,
     score_destinations,
     score_senders,
     side_of,
@@ -377,6 +379,8 @@ def test_as_meta_without_gate() -> None:
         "sides": {},
         "senders": {},
         "destinations": {},
+        "anchor": None,
+        "allies": {},
     }
 
 
@@ -728,3 +732,66 @@ def test_fix_destinations_moves_to_a_listed_place_or_null() -> None:
     assert fix_destinations(data, found, 2.5).reinforcements[0].destination == "Tolin"
     found.destinations["the Front | two battalions"] = {"Tolin": -2.5, "Kessar": -3.0, "null": -0.1}
     assert fix_destinations(data, found, 1.0).reinforcements[0].destination is None
+
+
+# ---- sides by alliance with the first combatant ------------------------------------------------------
+
+
+def side_data(*bels: tuple[str, str, str]) -> ConflictSummary:
+    return ConflictSummary(
+        summary="s",
+        belligerents=[Belligerent(name=n, aliases=[], side=s, role=r) for n, s, r in bels],
+        locations=[],
+        reinforcements=[],
+        quotes=[],
+    )
+
+
+class AllyScorer(ScriptedScorer):
+    def __init__(self, allies: dict[str, float]) -> None:
+        super().__init__()
+        self.allies = allies
+
+    def continuation_logprobs(
+        self, messages: list[dict[str, str]], answer_prefix: str, continuations: list[str]
+    ) -> list[float]:
+        self.calls.append((copy.deepcopy(messages), answer_prefix, list(continuations)))
+        name = json.loads(messages[-1]["content"].rsplit("Name: ", 1)[1])
+        return [self.allies[name], 0.0]
+
+
+def test_score_allies_asks_about_every_other_belligerent_against_the_first_combatant() -> None:
+    data = side_data(
+        ("Kolmar", "Kolmar", "supporter"),
+        ("Dorvanian army", "government", "combatant"),
+        ("Front", "rebels", "combatant"),
+    )
+    scorer = AllyScorer({"Kolmar": 2.0, "Front": -3.0})
+    found = Look()
+    score_allies(scorer, MESSAGES, data, found)
+    assert found.anchor == "Dorvanian army"  # the first combatant, not the first item
+    assert found.allies == {"Kolmar": 2.0, "Front": -3.0}
+    assert all("same side as Dorvanian army" in c[0][-1]["content"] for c in scorer.calls)
+
+
+def test_regroup_sides_joins_allies_and_parts_enemies_and_keeps_third_camps() -> None:
+    data = side_data(
+        ("Dorvanian army", "government", "combatant"),
+        ("Police", "separatists", "combatant"),  # an ally mislabelled
+        ("Front", "separatists", "combatant"),
+        ("Legion", "government", "combatant"),  # an enemy labelled like the anchor
+        ("Observers", "neutral", "combatant"),  # against, with a label of its own: stays apart
+        ("Kolmar", "Kolmar", "supporter"),  # unsure: keeps its label
+    )
+    found = Look(
+        anchor="Dorvanian army", allies={"Police": 2.0, "Front": -2.0, "Legion": -1.5, "Observers": -2.0, "Kolmar": 0.2}
+    )
+    out = regroup_sides(data, found, 1.0)
+    assert [b.side for b in out.belligerents] == [
+        "government",
+        "government",
+        "separatists",
+        "separatists",
+        "neutral",
+        "Kolmar",
+    ]
