@@ -18,12 +18,9 @@ from summarizer.result import Result
 from summarizer.schema import SCHEMA_VERSION, ConflictSummary, Meta, generation_schema
 from summarizer.second_look import (
     ACTOR_MIN_LOGODDS,
-    ALLY_MIN_LOGODDS,
     CONFLICT_MIN_LOGODDS,
-    DESTINATION_MIN_MARGIN,
     KEEP_MIN_LOGODDS,
     LOCATION_MIN_LOGODDS,
-    SENDER_MIN_MARGIN,
     SUPPORT_MIN_LOGODDS,
     Look,
     add_backers,
@@ -32,15 +29,9 @@ from summarizer.second_look import (
     add_unlisted_places,
     camp_labels,
     drop_belligerents,
-    fix_destinations,
     fix_role_sides,
-    fix_senders,
     look,
     no_conflict,
-    regroup_sides,
-    score_allies,
-    score_destinations,
-    score_senders,
     side_of,
     type_of,
 )
@@ -67,8 +58,8 @@ class Summarizer:
     ``quantize``: "int8" or "int4" weights for the transformers backend (faster decoding, less memory,
     a quality cost measured in the README), default "none" (bf16).
     ``location_min_logodds`` / ``actor_min_logodds`` / ``keep_min_logodds`` / ``support_min_logodds`` /
-    ``sender_min_margin`` / ``destination_min_margin`` / ``ally_min_logodds`` / ``conflict_min_logodds``: the
-    second look's thresholds (None: only record the scores in ``meta.second_look``, change nothing).
+    ``conflict_min_logodds``: the second look's thresholds (None: only record the scores in
+    ``meta.second_look``, change nothing).
     """
 
     def __init__(
@@ -85,9 +76,6 @@ class Summarizer:
         actor_min_logodds: float | None = ACTOR_MIN_LOGODDS,
         keep_min_logodds: float | None = KEEP_MIN_LOGODDS,
         support_min_logodds: float | None = SUPPORT_MIN_LOGODDS,
-        sender_min_margin: float | None = SENDER_MIN_MARGIN,
-        destination_min_margin: float | None = DESTINATION_MIN_MARGIN,
-        ally_min_logodds: float | None = ALLY_MIN_LOGODDS,
     ) -> None:
         if max_new_tokens < 64:
             raise ValueError("max_new_tokens must be at least 64")
@@ -102,9 +90,6 @@ class Summarizer:
         self.actor_min_logodds = actor_min_logodds
         self.keep_min_logodds = keep_min_logodds
         self.support_min_logodds = support_min_logodds
-        self.sender_min_margin = sender_min_margin
-        self.destination_min_margin = destination_min_margin
-        self.ally_min_logodds = ally_min_logodds
         self.prompts: PromptSet = load_prompts()
         self._schema = generation_schema()
 
@@ -237,15 +222,6 @@ class Summarizer:
                 if score > self.support_min_logodds:
                     found.sides[name] = side_of(backend, messages, gen.text, name, labels, own=False)
             part = add_backers(part, found, self.support_min_logodds)
-        score_allies(backend, messages, part, found)
-        if self.ally_min_logodds is not None:
-            part = regroup_sides(part, found, self.ally_min_logodds)
-        score_senders(backend, messages, part, found)
-        score_destinations(backend, messages, part, found)
-        if self.destination_min_margin is not None:  # before the senders: both are found by sender and forces
-            part = fix_destinations(part, found, self.destination_min_margin)
-        if self.sender_min_margin is not None:
-            part = fix_senders(part, found, self.sender_min_margin)
         gen.timings["second_look_s"] = round(time.perf_counter() - t1, 4)
         return part, found
 
@@ -298,9 +274,6 @@ class Summarizer:
                 "actor_min_logodds": self.actor_min_logodds,
                 "keep_min_logodds": self.keep_min_logodds,
                 "support_min_logodds": self.support_min_logodds,
-                "sender_min_margin": self.sender_min_margin,
-                "destination_min_margin": self.destination_min_margin,
-                "ally_min_logodds": self.ally_min_logodds,
                 "conflict_min_logodds": self.conflict_min_logodds,
                 "draft_tokens": getattr(self.backend, "draft_tokens", None),
                 "quantize": getattr(self.backend, "quantize", None),

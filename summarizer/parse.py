@@ -351,6 +351,12 @@ def is_proper_name(s: str) -> bool:
     return all(w[:1].isupper() or w[:1].isdigit() or w in _JOINERS or _PARTICLE.match(w) for w in words)
 
 
+def same_number(a: str, b: str) -> bool:
+    """Two names with the same numbers in them, and some: "47th Brigade" and "47th Mechanised Brigade"."""
+    numbers = re.findall(r"\d+", a)
+    return bool(numbers) and numbers == re.findall(r"\d+", b)
+
+
 def names_same(alias: str, name: str, article: str | None) -> bool:
     """Whether ``alias`` can be a mention of the entity called ``name``: a description ("the army"), or a
     name that shares a distinctive word with it ("the Ezza Army" ~ "Ezza Army group", "Houthis" ~ "Houthi
@@ -365,7 +371,7 @@ def names_same(alias: str, name: str, article: str | None) -> bool:
     bare = re.sub(r"^(?:the|a|an)\s+", "", alias.strip(), flags=re.IGNORECASE)
     if initials(name) == bare.upper() or initials(bare) == name.strip().upper():
         return True
-    if re.findall(r"\d+", bare) and re.findall(r"\d+", bare) == re.findall(r"\d+", name):  # "March 23 Movement"
+    if same_number(bare, name):  # "March 23 Movement" of "M23"
         return True
     if article is not None and _said_same(article, re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I), bare):
         return True

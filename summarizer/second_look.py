@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from summarizer.candidates import covered, proper_noun_spans, support_cues
-from summarizer.parse import initials, is_actor_name, own_aliases, unlisted_places
+from summarizer.parse import initials, is_actor_name, own_aliases, same_number, unlisted_places
 from summarizer.schema import (
     MAX_BELLIGERENTS,
     MAX_LOCATIONS,
@@ -27,7 +27,6 @@ from summarizer.schema import (
     Belligerent,
     ConflictSummary,
     Location,
-    Reinforcement,
 )
 from summarizer.textspans import fold
 
@@ -44,14 +43,6 @@ KEEP_MIN_LOGODDS: float | None = -0.5
 # A name the article gives as a side's backer ("backed by X", "X-backed") is added as a supporter unless
 # the model clearly rejects it as an armed actor (log-odds at or below this; None: not acted on).
 SUPPORT_MIN_LOGODDS: float | None = -1.5
-# Log-probability by which the model's choice of sender, asked knowing the forces and destination, must beat
-# the answer's own sender to replace it (None: scored and kept in meta, not acted on).
-SENDER_MIN_MARGIN: float | None = None
-# The same for a reinforcement's destination, chosen among the listed places and null.
-DESTINATION_MIN_MARGIN: float | None = None
-# Log-odds of "on the same side as the first combatant" above which a belligerent joins that side, and
-# below minus which it leaves it (None: scored and kept in meta, not acted on).
-ALLY_MIN_LOGODDS: float | None = None
 MAX_CANDIDATES = 40
 LOCATION_TYPES = ("country", "region", "province", "city", "town", "village", "district", "site", "other")
 
@@ -69,19 +60,6 @@ ACTOR_QUESTION = (
     "\n\nQuestion: is the following an organised armed actor (an army, police or security force, militia, "
     "rebel or jihadist group, armed coalition, or a state sending troops, weapons or air support) that fights "
     "in, or militarily backs a side of, the reported events? Answer with JSON. Name: "
-)
-SENDER_QUESTION = (
-    "\n\nQuestion: the article tells of {forces} being sent, moved or mobilised{dest}. Whose forces are they: "
-    "which side do they strengthen? Choose one of: {options}. Answer with JSON. Side: "
-)
-DESTINATION_QUESTION = (
-    "\n\nQuestion: the article tells of {forces} sent, moved or mobilised by {sender}. To which place are they "
-    "going: the most specific place the article names or clearly points to, or null if it names none? Choose one "
-    "of: {options}; null. Answer with JSON. Place: "
-)
-ALLY_QUESTION = (
-    "\n\nQuestion: in the reported events, is the following on the same side as {anchor} (part of it, allied "
-    "with it, or backing it), rather than fighting against it or backing its enemy? Answer with JSON. Name: "
 )
 ANSWER_PREFIX = '{"answer":'
 
@@ -113,10 +91,6 @@ class Look:
     checked: dict[str, float] = field(default_factory=dict)  # the answer's belligerents -> the same
     backers: dict[str, float] = field(default_factory=dict)  # named as a side's backer -> the same
     sides: dict[str, str] = field(default_factory=dict)
-    senders: dict[str, dict[str, float]] = field(default_factory=dict)  # "sender | forces" -> name -> log-prob
-    destinations: dict[str, dict[str, float]] = field(default_factory=dict)  # the same for places ("null": none)
-    anchor: str | None = None  # the belligerent the others are placed against (the first combatant)
-    allies: dict[str, float] = field(default_factory=dict)  # belligerent -> log-odds of being on the anchor's side
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -127,10 +101,6 @@ class Look:
             "checked": {k: round(v, 3) for k, v in self.checked.items()},
             "backers": {k: round(v, 3) for k, v in self.backers.items()},
             "sides": dict(self.sides),
-            "senders": {k: {n: round(v, 3) for n, v in d.items()} for k, d in self.senders.items()},
-            "destinations": {k: {n: round(v, 3) for n, v in d.items()} for k, d in self.destinations.items()},
-            "anchor": self.anchor,
-            "allies": {k: round(v, 3) for k, v in self.allies.items()},
         }
 
 
@@ -379,119 +349,13 @@ def add_backers(data: ConflictSummary, found: Look, floor: float) -> ConflictSum
 
 
 def add_belligerents(data: ConflictSummary, found: Look, floor: float) -> ConflictSummary:
-    """The answer with the candidate actors above ``floor`` added as combatants (side as scored)."""
-    added = [
-        Belligerent(name=name, aliases=[], side=found.sides.get(name, name)[:MAX_SIDE], role="combatant")
-        for name, score in found.actors.items()
-        if score > floor and found.locations.get(name, -99.0) <= score
-    ]
+    """The answer with the candidate actors above ``floor`` added as combatants (side as scored); a unit
+    numbered like one already listed or added ("47th Brigade" after "47th Mechanised Brigade") is the same."""
+    added: list[Belligerent] = []
+    for name, score in found.actors.items():
+        if score <= floor or found.locations.get(name, -99.0) > score:
+            continue
+        if any(same_number(name, b.name) for b in [*data.belligerents, *added]):
+            continue
+        added.append(Belligerent(name=name, aliases=[], side=found.sides.get(name, name)[:MAX_SIDE], role="combatant"))
     return _append(data, "belligerents", added, MAX_BELLIGERENTS)
-
-
-def _key(r: Reinforcement) -> str:
-    return f"{r.sender} | {r.forces}"
-
-
-def score_senders(scorer: Scorer, messages: list[dict[str, str]], data: ConflictSummary, found: Look) -> None:
-    """For each reinforcement, the log-probability of each listed belligerent as the side that sends it
-    (recorded in ``found.senders``): the answer writes the sender before the forces, so the model chose it
-    without them; here it chooses knowing what is sent and where."""
-    names = list(dict.fromkeys(b.name for b in data.belligerents))
-    if len(names) < 2:
-        return
-    options = "; ".join(names)
-    for r in data.reinforcements:
-        dest = f" to {r.destination}" if r.destination else ""
-        q = SENDER_QUESTION.format(forces=json.dumps(r.forces, ensure_ascii=False), dest=dest, options=options)
-        conts = [json.dumps(n, ensure_ascii=False) + "}" for n in names]
-        scores = scorer.continuation_logprobs(_ask(messages, q), ANSWER_PREFIX, conts)
-        found.senders[_key(r)] = dict(zip(names, scores, strict=True))
-
-
-def score_destinations(scorer: Scorer, messages: list[dict[str, str]], data: ConflictSummary, found: Look) -> None:
-    """For each reinforcement, the log-probability of each listed location, and of null, as where it goes
-    (recorded in ``found.destinations``)."""
-    names = list(dict.fromkeys(loc.name for loc in data.locations))
-    if not names:
-        return
-    options = "; ".join(names)
-    conts = [json.dumps(n, ensure_ascii=False) + "}" for n in names] + ["null}"]
-    for r in data.reinforcements:
-        q = DESTINATION_QUESTION.format(
-            forces=json.dumps(r.forces, ensure_ascii=False), sender=r.sender, options=options
-        )
-        scores = scorer.continuation_logprobs(_ask(messages, q), ANSWER_PREFIX, conts)
-        found.destinations[_key(r)] = dict(zip([*names, "null"], scores, strict=True))
-
-
-def fix_senders(data: ConflictSummary, found: Look, margin: float) -> ConflictSummary:
-    """Each reinforcement with the sender the model scored likeliest in ``score_senders`` where that beats
-    the answer's own sender (the belligerent it names) by more than ``margin`` log-probability."""
-    owner = {fold(m): b.name for b in data.belligerents for m in [b.name, *b.aliases]}
-    fixed = []
-    for r in data.reinforcements:
-        scores = found.senders.get(_key(r)) or {}
-        if scores:
-            best = max(scores, key=scores.__getitem__)
-            own = scores.get(owner.get(fold(r.sender), ""), float("-inf"))
-            if best != owner.get(fold(r.sender)) and scores[best] - own > margin:
-                r = r.model_copy(update={"sender": best})
-        fixed.append(r)
-    return data.model_copy(update={"reinforcements": fixed})
-
-
-def fix_destinations(data: ConflictSummary, found: Look, margin: float) -> ConflictSummary:
-    """Each reinforcement with the destination the model scored likeliest in ``score_destinations`` (a listed
-    place, or none) where that beats the answer's own destination by more than ``margin`` log-probability."""
-    place = {fold(m): loc.name for loc in data.locations for m in [loc.name, *loc.aliases]}
-    fixed = []
-    for r in data.reinforcements:
-        scores = found.destinations.get(_key(r)) or {}
-        if scores:
-            best = max(scores, key=scores.__getitem__)
-            mine = "null" if r.destination is None else place.get(fold(r.destination), "")
-            if best != mine and scores[best] - scores.get(mine, float("-inf")) > margin:
-                r = r.model_copy(update={"destination": None if best == "null" else best})
-        fixed.append(r)
-    return data.model_copy(update={"reinforcements": fixed})
-
-
-def _anchor(data: ConflictSummary) -> Belligerent | None:
-    combatants = [b for b in data.belligerents if b.role == "combatant"]
-    return (combatants or data.belligerents or [None])[0]
-
-
-def score_allies(scorer: Scorer, messages: list[dict[str, str]], data: ConflictSummary, found: Look) -> None:
-    """For each belligerent but the first combatant (the anchor), the log-odds that it is on the anchor's
-    side (recorded in ``found.allies``). One question per name, the name last: the names of one article
-    share the question's prefix and go through the model together."""
-    anchor = _anchor(data)
-    others = list(dict.fromkeys(b.name for b in data.belligerents if anchor is not None and b is not anchor))
-    if anchor is None or not others:
-        return
-    found.anchor = anchor.name
-    question = ALLY_QUESTION.format(anchor=anchor.name)
-    found.allies = yes_no(scorer, messages, question, others)
-
-
-def regroup_sides(data: ConflictSummary, found: Look, margin: float) -> ConflictSummary:
-    """Side labels that agree with ``score_allies``: a belligerent the model places on the anchor's side
-    (log-odds above ``margin``) takes the anchor's label; one it places against the anchor (below
-    ``-margin``) but labelled like the anchor takes the label the anchor's enemies share most (or, if
-    none, its own name). The rest keep their labels, so a third camp stays apart."""
-    anchor = next((b for b in data.belligerents if b.name == found.anchor), None)
-    if anchor is None or not found.allies:
-        return data
-    against = [b for b in data.belligerents if found.allies.get(b.name, 0.0) < -margin]
-    labels = [b.side for b in against if fold(b.side) != fold(anchor.side) and fold(b.side) not in ROLE_LABELS]
-    enemy = max(dict.fromkeys(labels), key=labels.count) if labels else None
-    fixed = []
-    for b in data.belligerents:
-        score = found.allies.get(b.name)
-        if b is not anchor and score is not None:
-            if score > margin:
-                b = b.model_copy(update={"side": anchor.side})
-            elif score < -margin and fold(b.side) == fold(anchor.side):
-                b = b.model_copy(update={"side": (enemy or b.name)[:MAX_SIDE]})
-        fixed.append(b)
-    return data.model_copy(update={"belligerents": fixed})

@@ -25,14 +25,8 @@ from summarizer.second_look import (
     add_unlisted_places,
     array_end,
     drop_belligerents,
-    fix_destinations,
-    fix_senders,
     look,
     no_conflict,
-    regroup_sides,
-    score_allies,
-    score_destinations,
-    score_senders,
     side_of,
     type_of,
 )
@@ -377,10 +371,6 @@ def test_as_meta_without_gate() -> None:
         "checked": {},
         "backers": {},
         "sides": {},
-        "senders": {},
-        "destinations": {},
-        "anchor": None,
-        "allies": {},
     }
 
 
@@ -551,6 +541,13 @@ def test_add_belligerents_above_the_floor_unless_likelier_a_place() -> None:
     assert [(b.name, b.side, b.role) for b in added] == [("Kessar Brigade", "rebels", "combatant")]
 
 
+def test_add_belligerents_skips_a_unit_numbered_like_one_listed() -> None:
+    _, data = answer_and_data()
+    found = Look(actors={"47th Mechanised Brigade": 2.0, "47th Brigade": 2.5, "5th Corps": 1.5})
+    added = add_belligerents(data, found, 1.25).belligerents[len(data.belligerents) :]
+    assert [b.name for b in added] == ["47th Mechanised Brigade", "5th Corps"]
+
+
 def test_side_of_picks_the_likeliest_label() -> None:
     answer, _ = answer_and_data()
     scorer = ScriptedScorer(scores={'"government"': -0.5, '"rebels"': -2.0})
@@ -656,142 +653,3 @@ def test_side_of_a_supporter_is_never_its_own_name() -> None:
     assert scorer.calls[-1][2] == ['"rebels"', '"government"']
     # with no camp labels at all, its own name is the only label there is
     assert side_of(scorer, MESSAGES, answer, "Varnia", [], own=False) == "Varnia"
-
-
-# ---- senders -------------------------------------------------------------------------------------
-
-
-def sender_data() -> ConflictSummary:
-    return ConflictSummary(
-        summary="s",
-        belligerents=[
-            Belligerent(name="Northern Front", aliases=["the Front"], side="rebels", role="combatant"),
-            Belligerent(name="Dorvanian army", aliases=[], side="government", role="combatant"),
-        ],
-        locations=[],
-        reinforcements=[
-            Reinforcement(
-                sender="the Front", forces="two battalions", destination="Tolin", origin=None, status="arrived"
-            )
-        ],
-        quotes=[],
-    )
-
-
-def test_score_senders_asks_with_forces_destination_and_options() -> None:
-    scorer = ScriptedScorer(scores={'"Dorvanian army"}': -0.2, '"Northern Front"}': -3.0})
-    found = Look()
-    score_senders(scorer, MESSAGES, sender_data(), found)
-    ((messages, prefix, conts),) = scorer.calls
-    question = messages[-1]["content"]
-    assert '"two battalions"' in question and " to Tolin" in question
-    assert "Northern Front; Dorvanian army" in question
-    assert prefix == ANSWER_PREFIX and conts == ['"Northern Front"}', '"Dorvanian army"}']
-    assert found.senders == {"the Front | two battalions": {"Northern Front": -3.0, "Dorvanian army": -0.2}}
-
-
-def test_fix_senders_replaces_only_beyond_the_margin() -> None:
-    data = sender_data()
-    found = Look(senders={"the Front | two battalions": {"Northern Front": -3.0, "Dorvanian army": -0.2}})
-    assert fix_senders(data, found, 2.0).reinforcements[0].sender == "Dorvanian army"
-    assert fix_senders(data, found, 3.0).reinforcements[0].sender == "the Front"  # 2.8 is not enough
-    found.senders["the Front | two battalions"] = {"Northern Front": -0.1, "Dorvanian army": -4.0}
-    assert fix_senders(data, found, 0.0).reinforcements[0].sender == "the Front"  # its own choice stands
-
-
-def test_score_senders_needs_two_belligerents() -> None:
-    data = sender_data()
-    data = data.model_copy(update={"belligerents": data.belligerents[:1]})
-    scorer = ScriptedScorer()
-    found = Look()
-    score_senders(scorer, MESSAGES, data, found)
-    assert scorer.calls == [] and found.senders == {}
-
-
-def test_score_destinations_offers_the_listed_places_and_null() -> None:
-    data = sender_data()
-    data = data.model_copy(update={"locations": [Location(name="Tolin", aliases=[], type="town", within=None)]})
-    scorer = ScriptedScorer(scores={'"Tolin"}': -0.3, "null}": -2.0})
-    found = Look()
-    score_destinations(scorer, MESSAGES, data, found)
-    ((messages, _, conts),) = scorer.calls
-    assert "by the Front" in messages[-1]["content"] and "Tolin; null" in messages[-1]["content"]
-    assert conts == ['"Tolin"}', "null}"]
-    assert found.destinations == {"the Front | two battalions": {"Tolin": -0.3, "null": -2.0}}
-
-
-def test_fix_destinations_moves_to_a_listed_place_or_null() -> None:
-    data = sender_data()
-    places = [
-        Location(name="Tolin", aliases=["Tolin town"], type="town", within=None),
-        Location(name="Kessar", aliases=[], type="town", within=None),
-    ]
-    data = data.model_copy(update={"locations": places})
-    found = Look(destinations={"the Front | two battalions": {"Tolin": -2.5, "Kessar": -0.5, "null": -3.0}})
-    assert fix_destinations(data, found, 1.0).reinforcements[0].destination == "Kessar"
-    assert fix_destinations(data, found, 2.5).reinforcements[0].destination == "Tolin"
-    found.destinations["the Front | two battalions"] = {"Tolin": -2.5, "Kessar": -3.0, "null": -0.1}
-    assert fix_destinations(data, found, 1.0).reinforcements[0].destination is None
-
-
-# ---- sides by alliance with the first combatant ------------------------------------------------------
-
-
-def side_data(*bels: tuple[str, str, str]) -> ConflictSummary:
-    return ConflictSummary(
-        summary="s",
-        belligerents=[Belligerent(name=n, aliases=[], side=s, role=r) for n, s, r in bels],
-        locations=[],
-        reinforcements=[],
-        quotes=[],
-    )
-
-
-class AllyScorer(ScriptedScorer):
-    def __init__(self, allies: dict[str, float]) -> None:
-        super().__init__()
-        self.allies = allies
-
-    def continuation_logprobs(
-        self, messages: list[dict[str, str]], answer_prefix: str, continuations: list[str]
-    ) -> list[float]:
-        self.calls.append((copy.deepcopy(messages), answer_prefix, list(continuations)))
-        name = json.loads(messages[-1]["content"].rsplit("Name: ", 1)[1])
-        return [self.allies[name], 0.0]
-
-
-def test_score_allies_asks_about_every_other_belligerent_against_the_first_combatant() -> None:
-    data = side_data(
-        ("Kolmar", "Kolmar", "supporter"),
-        ("Dorvanian army", "government", "combatant"),
-        ("Front", "rebels", "combatant"),
-    )
-    scorer = AllyScorer({"Kolmar": 2.0, "Front": -3.0})
-    found = Look()
-    score_allies(scorer, MESSAGES, data, found)
-    assert found.anchor == "Dorvanian army"  # the first combatant, not the first item
-    assert found.allies == {"Kolmar": 2.0, "Front": -3.0}
-    assert all("same side as Dorvanian army" in c[0][-1]["content"] for c in scorer.calls)
-
-
-def test_regroup_sides_joins_allies_and_parts_enemies_and_keeps_third_camps() -> None:
-    data = side_data(
-        ("Dorvanian army", "government", "combatant"),
-        ("Police", "separatists", "combatant"),  # an ally mislabelled
-        ("Front", "separatists", "combatant"),
-        ("Legion", "government", "combatant"),  # an enemy labelled like the anchor
-        ("Observers", "neutral", "combatant"),  # against, with a label of its own: stays apart
-        ("Kolmar", "Kolmar", "supporter"),  # unsure: keeps its label
-    )
-    found = Look(
-        anchor="Dorvanian army", allies={"Police": 2.0, "Front": -2.0, "Legion": -1.5, "Observers": -2.0, "Kolmar": 0.2}
-    )
-    out = regroup_sides(data, found, 1.0)
-    assert [b.side for b in out.belligerents] == [
-        "government",
-        "government",
-        "separatists",
-        "separatists",
-        "neutral",
-        "Kolmar",
-    ]
