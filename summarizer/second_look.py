@@ -289,9 +289,11 @@ def side_of(
     end = array_end(answer, "belligerents")
     prefix = answer[:end] if end is not None else answer
     sep = "" if prefix.endswith("[") else ","
-    item = f'{prefix}{sep}{{"name":{json.dumps(name, ensure_ascii=False)},"aliases":[],"side":'
+    # the opening quote stays in the prefix, as the model writes it (one '":"' token), so that every label
+    # is scored from the same place, not from a quote the tokenizer may fuse with the label's first letters
+    item = f'{prefix}{sep}{{"name":{json.dumps(name, ensure_ascii=False)},"aliases":[],"side":"'
     options = list(dict.fromkeys([*labels, name] if own or not labels else labels))
-    scores = scorer.continuation_logprobs(messages, item, [json.dumps(o, ensure_ascii=False) for o in options])
+    scores = scorer.continuation_logprobs(messages, item, [json.dumps(o, ensure_ascii=False)[1:] for o in options])
     return options[max(range(len(scores)), key=scores.__getitem__)]
 
 

@@ -550,10 +550,10 @@ def test_add_belligerents_skips_a_unit_numbered_like_one_listed() -> None:
 
 def test_side_of_picks_the_likeliest_label() -> None:
     answer, _ = answer_and_data()
-    scorer = ScriptedScorer(scores={'"government"': -0.5, '"rebels"': -2.0})
+    scorer = ScriptedScorer(scores={'government"': -0.5, 'rebels"': -2.0})
     assert side_of(scorer, MESSAGES, answer, "Kessar Brigade", ["rebels", "government"]) == "government"
     prefix = scorer.calls[-1][1]
-    assert prefix.endswith('{"name":"Kessar Brigade","aliases":[],"side":')
+    assert prefix.endswith('{"name":"Kessar Brigade","aliases":[],"side":"')
     assert prefix.startswith(answer[: array_end(answer, "belligerents")])
 
 
@@ -573,7 +573,7 @@ def test_role_words_as_side_labels_are_replaced_by_a_camp() -> None:
     )
     assert camp_labels(data) == ["government", "rebels"]
     answer = compact(data.model_dump(exclude_none=False))
-    scorer = ScriptedScorer(scores={'"rebels"': -0.3, '"government"': -2.0, '"Varnia"': -4.0, '"supporter"': 0.0})
+    scorer = ScriptedScorer(scores={'rebels"': -0.3, 'government"': -2.0, 'Varnia"': -4.0, 'supporter"': 0.0})
     found = Look()
     out = fix_role_sides(scorer, MESSAGES, answer, data, found)
     assert [b.side for b in out.belligerents] == ["government", "rebels", "rebels"]
@@ -647,9 +647,9 @@ def test_a_backer_listed_by_its_initials_is_not_asked_about() -> None:
 
 def test_side_of_a_supporter_is_never_its_own_name() -> None:
     answer, _ = answer_and_data()
-    scorer = ScriptedScorer(scores={'"Varnia"': -0.1, '"government"': -0.5, '"rebels"': -2.0})
+    scorer = ScriptedScorer(scores={'Varnia"': -0.1, 'government"': -0.5, 'rebels"': -2.0})
     assert side_of(scorer, MESSAGES, answer, "Varnia", ["rebels", "government"]) == "Varnia"
     assert side_of(scorer, MESSAGES, answer, "Varnia", ["rebels", "government"], own=False) == "government"
-    assert scorer.calls[-1][2] == ['"rebels"', '"government"']
+    assert scorer.calls[-1][2] == ['rebels"', 'government"']
     # with no camp labels at all, its own name is the only label there is
     assert side_of(scorer, MESSAGES, answer, "Varnia", [], own=False) == "Varnia"
