@@ -117,3 +117,18 @@ def covered(candidate: str, mentions: list[str]) -> bool:
             if any(b[i : i + n] == a for i in range(len(b) - n + 1)):
                 return True
     return False
+
+
+def enclosing_spans(name: str, article: str) -> set[str] | None:
+    """The longer capitalised spans that hold every occurrence of ``name`` in the article ("Democratic
+    Republic of Congo" for "Democratic"), or None if ``name`` stands on its own somewhere (or nowhere)."""
+    spans = [(m.start(), m.end()) for m in _SPAN_RE.finditer(article)]
+    out: set[str] = set()
+    found = False
+    for m in re.finditer(rf"(?<!\w){re.escape(name)}(?!\w)", article):
+        found = True
+        holder = next(((a, b) for a, b in spans if a <= m.start() and m.end() <= b), None)
+        if holder is None or _trim(article[holder[0] : holder[1]]) == name:
+            return None
+        out.add(_trim(article[holder[0] : holder[1]]))
+    return out if found else None

@@ -15,6 +15,7 @@ from typing import Any
 import regex
 
 from summarizer.attribution import attribute_quotes
+from summarizer.candidates import enclosing_spans
 from summarizer.schema import MAX_ALIASES, MAX_BELLIGERENTS, MAX_SIDE, Belligerent, ConflictSummary
 from summarizer.textspans import dateline, has_whole_word, is_whole, occurrences, plain
 from summarizer.textspans import fold as _norm
@@ -182,6 +183,30 @@ _PLACE_OPENERS = set(
 
 
 _PARTICLE = re.compile(r"^(?:al|el|ad|ar|as|an|at|az|ash)-\w")
+# A person's office "to" or "of" a place is no place: "U.N. envoy to Libya", "governor of Hama".
+_OFFICE = re.compile(
+    r"\b(?:envoy|ambassador|minister|ministry|spokes(?:man|woman|person)|commander|governor|mayor|president"
+    r"|officials?|representative|delegation)\s+(?:to|of|for|in)\b",
+    re.IGNORECASE,
+)
+
+
+def _fragments(locations: list[dict[str, Any]], article: str) -> list[dict[str, Any]]:
+    """Locations without those that are no places of their own: a word the article writes only inside a
+    longer place name the answer lists ("Democratic" of "Democratic Republic of Congo"; "Krajina" inside
+    the actor "Krajina Serbs" stays), and two listed places joined as one ("Sanaa and from al-Bayda
+    province")."""
+    listed = {_loose(m) for item in locations for m in [item["name"], *item.get("aliases", [])]}
+    kept = []
+    for loc in locations:
+        holders = enclosing_spans(loc["name"], article)
+        if holders and any(_loose(h) in listed for h in holders):
+            continue
+        parts = re.split(r",?\s+and\s+(?:from\s+|in\s+|to\s+|into\s+)?", loc["name"])
+        if len(parts) > 1 and all(_loose(p) in listed for p in parts):
+            continue
+        kept.append(loc)
+    return kept
 
 
 def is_place_name(name: str) -> bool:
@@ -195,7 +220,7 @@ def is_place_name(name: str) -> bool:
     first = words[0]
     if not (first[0].isupper() or first[0].isdigit() or first.casefold() in _PLACE_OPENERS or _PARTICLE.match(first)):
         return False
-    return not _NOT_A_PLACE.search(re.sub(r"\s*\([^()]*\)$", "", name))
+    return not _NOT_A_PLACE.search(re.sub(r"\s*\([^()]*\)$", "", name)) and not _OFFICE.search(name)
 
 
 def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
@@ -434,6 +459,7 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
         data["locations"] = [loc for loc in data["locations"] if is_place_name(loc["name"])]
         if article is not None:
             data["locations"] = _undateline(data["locations"], article)
+            data["locations"] = _fragments(data["locations"], article)
     if isinstance(data.get("belligerents"), list):
         data["belligerents"] = [b for b in data["belligerents"] if is_actor_name(b["name"])]
         data["belligerents"] = _merge_acronyms(data["belligerents"], article)
