@@ -237,3 +237,12 @@ def test_support_cues_need_a_name_and_skip_captions() -> None:
 def test_support_cues_say_which_names_only_from_named() -> None:
     article = "Troops from Tolin and Varnia arrived. The Varnia-backed rebels attacked.\n"
     assert support_cues(article) == {"Tolin": False, "Varnia": True}
+
+
+def test_enclosing_spans() -> None:
+    from summarizer.candidates import enclosing_spans
+
+    text = "The Democratic Republic of Congo and the Allied Democratic Forces met in Goma. Congo said no."
+    assert enclosing_spans("Democratic", text) == {"Democratic Republic of Congo", "Allied Democratic Forces"}
+    assert enclosing_spans("Congo", text) is None  # "Congo said" stands alone
+    assert enclosing_spans("Kinshasa", text) is None  # not in the text

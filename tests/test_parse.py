@@ -560,3 +560,36 @@ def test_place_aliases_that_are_clauses_pronouns_or_actors_go() -> None:
 )
 def test_names_same(alias: str, name: str, same: bool) -> None:
     assert names_same(alias, name, None) is same
+
+
+FRAGMENT_ARTICLE = (
+    "Fighting spread across the Democratic Republic of Congo, where the Allied Democratic Forces hold Beni. "
+    "Rebels came from Sanaa and from al-Bayda province. The Krajina Serbs attacked. Trinidad and Tobago said "
+    "nothing, and the U.N. envoy to Libya flew to Tripoli."
+)
+
+
+def test_locations_that_are_no_places_of_their_own_go() -> None:
+    d = doc(
+        belligerents=[bel("Krajina Serbs", [])],
+        locations=[
+            loc("Democratic Republic of Congo", []),
+            loc("Democratic", []),  # only ever inside longer names, one of them a listed place
+            loc("Krajina", []),  # only inside an actor's name: stays
+            loc("Sanaa", []),
+            loc("al-Bayda province", []),
+            loc("Sanaa and from al-Bayda province", []),  # two listed places as one
+            loc("Trinidad and Tobago", []),  # its parts are not listed: one place
+            loc("U.N. envoy to Libya", []),  # an office, not a place
+            loc("Tripoli", []),
+        ],
+    )
+    out = run(d, FRAGMENT_ARTICLE)
+    assert [x.name for x in out.locations] == [
+        "Democratic Republic of Congo",
+        "Krajina",
+        "Sanaa",
+        "al-Bayda province",
+        "Trinidad and Tobago",
+        "Tripoli",
+    ]
