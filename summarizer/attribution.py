@@ -47,10 +47,35 @@ _SUBORDINATE = re.compile(r",\s+(?:who|which|whose|where)\b.*$")
 # before the quote ("X said in a statement", "In a statement carried by …, X said", "an X statement").
 _ANAPHOR = re.compile(r"^the\s+(?:statement|communiqu[eé]|post|message)$", re.IGNORECASE)
 _ISSUED = [
+    re.compile(r"(?:^|[.!?]\s+|\n)(?P<spk>[A-Z][^.!?\n]{1,100}?)\s+(?:posted|tweeted|published)\b"),
     re.compile(r"(?:^|[.!?]\s+|\n)(?P<spk>[A-Z][^.!?\n]{1,100}?),?\s+(?:said|says) in an? (?:\w+\s+)?statement"),
     re.compile(r"\bIn an? (?:\w+\s+)?statement[^.!?\n]*?,\s+(?P<spk>[^,.!?\n]{2,80}?)\s+(?:said|says)\b"),
     re.compile(r"(?:^|\s)(?:An?|The)\s+(?P<spk>[A-Z][^.!?\n,]{0,60}?\s+statement)\b"),
 ]
+
+
+# "the mission said": a body named by its kind; its antecedent is the nearest earlier speaker of that
+# kind the article named ("The U.N. peacekeeping mission in Congo, MONUSCO, said ...").
+_BODY_ANAPHOR = re.compile(
+    r"^the\s+(?P<kind>mission|ministry|group|movement|coalition|alliance|agency|command|militia|office)$",
+    re.IGNORECASE,
+)
+
+
+def _body(article: str, before: int, kind: str) -> str | None:
+    """The nearest speaker before offset ``before`` (within 1,500 characters) whose phrase names a body of
+    ``kind`` by more than the bare anaphor ("The U.N. peacekeeping mission in Congo, MONUSCO")."""
+    pattern = re.compile(
+        rf"(?:^|[.!?]\s+|\n)(?P<spk>[A-Z][^.!?\n]{{0,100}}?\b{kind}\b[^.!?\n]{{0,60}}?),?\s+(?:said|says|told|added)\b",
+        re.IGNORECASE,
+    )
+    best = None
+    for m in pattern.finditer(article, max(0, before - 1500), before):
+        spk = _clean(m.group("spk"))
+        if spk and spk.casefold() != f"the {kind}".casefold():
+            named = re.search(r",\s+(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})$", spk)
+            best = named.group("name") if named else spk  # "… mission in Congo, MONUSCO": the name
+    return best
 
 
 def _author(article: str, before: int) -> str | None:
@@ -137,6 +162,8 @@ def attribute(article: str, passages: list[Passage]) -> dict[tuple[int, int], st
                 spk = _clean(m.group("spk"))
         if spk is not None and _ANAPHOR.match(spk):
             spk = _author(article, p.start) or spk
+        elif spk is not None and (body := _BODY_ANAPHOR.match(spk)):
+            spk = _body(article, p.start, body.group("kind")) or spk
         if spk is not None and _IT.match(spk):
             spk = None
         elif spk is not None and _PRONOUN.match(spk):

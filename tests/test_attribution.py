@@ -108,6 +108,10 @@ def test_attribute_quotes_replaces_speakers_it_finds_only() -> None:
             "the rebels' defence ministry",
         ),
         ("A Northern Front statement carried by radio said the town was taken.", "Northern Front statement"),
+        (
+            "A social media account linked to the Northern Front posted a video.",
+            "A social media account linked to the Northern Front",
+        ),
     ],
 )
 def test_the_statement_takes_the_statements_author(intro: str, author: str) -> None:
@@ -117,3 +121,14 @@ def test_the_statement_takes_the_statements_author(intro: str, author: str) -> N
 
 def test_the_statement_with_no_author_stays() -> None:
     assert speakers('"We hold the ridge," the statement said.\n')["We hold the ridge,"] == "the statement"
+
+
+def test_the_mission_takes_the_nearest_named_mission() -> None:
+    article = (
+        "The U.N. observer mission in Dorvania, UNOD, said its patrol came under fire near Tolin.\n\n"
+        '"We will keep patrolling," the mission said.\n\n'
+        '"The roads are open," the ministry said.\n'
+    )
+    found = speakers(article)
+    assert found["We will keep patrolling,"] == "UNOD"  # the appositive name over its description
+    assert found["The roads are open,"] == "the ministry"  # no ministry named before: the anaphor stays
