@@ -405,11 +405,14 @@ def names_same(alias: str, name: str, article: str | None) -> bool:
 
 def _said_same(article: str, a: str, b: str) -> bool:
     """Whether the article gives ``a`` and ``b`` as two names of one thing: "A (B)", "A, known as B",
-    "A, known by its French acronym B", "A, or B", "A, also called B" (either way round)."""
-    link = (
-        r"(?:\s*\(|,?\s+(?:known\s+(?:as|by\s[^.,;]{0,30}?)|or|also\s+(?:called|known\s+as)|dubbed|aka)\s+)"
-        r"(?:the\s+)?"
+    "A, known by its French acronym B", "A, or B", "A, also called B", "A, which Azerbaijan calls B",
+    "A, the region's main city, which … calls B" (either way round)."""
+    called = (
+        r"(?:known\s+(?:locally\s+|in\s+[^.,;]{1,30}?\s+)?(?:as|by\s[^.,;]{0,30}?)|also\s+(?:called|known\s+as|spelled)"
+        r"|dubbed|aka|(?:which|that|whom)\s+[^.,;]{1,30}?\s+calls?)"
     )
+    # "A (B)", "A, or B", "A, known as B", or a naming clause after an appositive: "A, the main city, which … calls B"
+    link = rf"(?:\s*\(|,?\s+(?:or|{called})\s+|,\s+[^.;()]{{0,40}}?,\s+{called}\s+)(?:the\s+)?"
     for x, y in ((a, b), (b, a)):
         if re.search(rf"(?<!\w){re.escape(x)}{link}{re.escape(y)}(?!\w)", article, re.IGNORECASE):
             return True
