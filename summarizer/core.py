@@ -12,7 +12,14 @@ from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground
-from summarizer.parse import drop_cross_aliases, list_senders, merge_acronyms, parse, unlisted_places
+from summarizer.parse import (
+    drop_cross_aliases,
+    list_senders,
+    merge_acronyms,
+    parse,
+    split_senders,
+    unlisted_places,
+)
 from summarizer.prompting import PromptSet, build_messages, load_prompts
 from summarizer.result import Result
 from summarizer.schema import SCHEMA_VERSION, ConflictSummary, Meta, generation_schema
@@ -234,7 +241,7 @@ class Summarizer:
         gates = [lk.conflict_logodds for lk in looks if lk.conflict_logodds is not None]
         if gates and self.conflict_min_logodds is not None and max(gates) < self.conflict_min_logodds:
             data = no_conflict(data)
-        data = ground(list_senders(drop_cross_aliases(merge_acronyms(data, text))), text)
+        data = ground(list_senders(split_senders(drop_cross_aliases(merge_acronyms(data, text)), text)), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)
         return Result(data=data, article=text)
 

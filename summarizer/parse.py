@@ -396,6 +396,8 @@ def names_same(alias: str, name: str, article: str | None) -> bool:
     bare = re.sub(r"^(?:the|a|an)\s+", "", alias.strip(), flags=re.IGNORECASE)
     if initials(name) == bare.upper() or initials(bare) == name.strip().upper():
         return True
+    if bare.isupper() and len(bare) > 2 and bare[0] == name.strip()[:1].upper() and " " not in name.strip():
+        return True  # a country's forces by their acronym: "RDF" of "Rwanda", "IDF" of "Israel"
     if same_number(bare, name):  # "March 23 Movement" of "M23"
         return True
     if article is not None and _said_same(article, re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I), bare):
@@ -523,25 +525,51 @@ def merge_acronyms(data: ConflictSummary, article: str | None = None) -> Conflic
     return data.model_copy(update={"belligerents": [Belligerent.model_validate(b) for b in merged]})
 
 
+def split_senders(data: ConflictSummary, article: str | None = None) -> ConflictSummary:
+    """A reinforcement's sender that the answer gives only as an alias that is not its host's own
+    (``names_same``: "MONUSCO" listed under "Burundian and Southern African forces") becomes a belligerent
+    of its own, with its host's side and role, and leaves the host's aliases."""
+    moved: dict[str, Belligerent] = {}
+    for r in data.reinforcements:
+        key = _loose(r.sender)
+        for b in data.belligerents:
+            alias = next((a for a in b.aliases if _loose(a) == key), None)
+            if alias is None or _loose(b.name) == key or key in moved:
+                continue
+            if not names_same(alias, b.name, article) and is_actor_name(alias):
+                moved[key] = Belligerent(name=alias, aliases=[], side=b.side, role=b.role)
+    if not moved or len(data.belligerents) + len(moved) > MAX_BELLIGERENTS:
+        return data
+    kept = [
+        b.model_copy(update={"aliases": [a for a in b.aliases if _loose(a) not in moved]}) for b in data.belligerents
+    ]
+    return data.model_copy(update={"belligerents": [*kept, *moved.values()]})
+
+
 def list_senders(data: ConflictSummary) -> ConflictSummary:
-    """Every reinforcement's sender names a listed belligerent (the validator's rule): a sender the
-    answer did not list becomes a belligerent of its own (role "supporter": it sends forces to a side;
+    """Every reinforcement's sender names a listed belligerent (the validator's rule): a sender that is
+    the initials of a listed name becomes that name; a sender the answer did not list becomes a
+    belligerent of its own (role "supporter": it sends forces to a side;
     side label its own name), or, when the list is full or the sender is no armed actor ("Colonel X"),
     its reinforcements are dropped."""
     if not data.belligerents:
         return data
     mentions = {_loose(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+    by_initials = {_loose(initials(b.name)): b.name for b in data.belligerents if len(b.name.split()) > 1}
     added: list[Belligerent] = []
     kept = []
     for r in data.reinforcements:
         key = _loose(r.sender)
+        if key not in mentions and key in by_initials:  # "RDF" for the listed "Rwanda Defence Force"
+            r = r.model_copy(update={"sender": by_initials[key]})
+            key = _loose(r.sender)
         if key not in mentions:
             if len(data.belligerents) + len(added) >= MAX_BELLIGERENTS or not is_actor_name(r.sender):
                 continue
             added.append(Belligerent(name=r.sender, aliases=[], side=r.sender[:MAX_SIDE], role="supporter"))
             mentions.add(key)
         kept.append(r)
-    if not added and len(kept) == len(data.reinforcements):
+    if not added and kept == data.reinforcements:
         return data
     return data.model_copy(update={"belligerents": [*data.belligerents, *added], "reinforcements": kept})
 

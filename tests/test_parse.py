@@ -344,6 +344,34 @@ def test_every_sender_names_a_listed_belligerent() -> None:
         }
     )
     assert [x.sender for x in list_senders(full).reinforcements] == ["Group 1"]
+    rdf = Belligerent(name="Rwanda Defence Force", aliases=[], side="government", role="supporter")
+    by_initials = data.model_copy(update={"belligerents": [bel, rdf], "reinforcements": [r("RDF")]})
+    out = list_senders(by_initials)
+    assert [x.sender for x in out.reinforcements] == ["Rwanda Defence Force"] and len(out.belligerents) == 2
+
+
+def test_a_sender_listed_as_another_actors_alias_becomes_its_own() -> None:
+    from summarizer.parse import split_senders
+    from summarizer.schema import Belligerent, ConflictSummary, Reinforcement
+
+    host = Belligerent(
+        name="Southern African forces", aliases=["MONUSCO", "SADC forces", "Wazalendo"], side="gov", role="combatant"
+    )
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[host],
+        locations=[],
+        reinforcements=[
+            Reinforcement(sender=s, forces="troops", destination=None, origin=None, status="arrived")
+            for s in ("MONUSCO", "SADC forces", "Southern African forces")
+        ],
+        quotes=[],
+    )
+    out = split_senders(data)
+    assert [(b.name, b.aliases, b.side) for b in out.belligerents] == [
+        ("Southern African forces", ["SADC forces", "Wazalendo"], "gov"),  # a description, and no sender
+        ("MONUSCO", [], "gov"),
+    ]
 
 
 # ---- datelines and unlisted places -----------------------------------------------------------------------
@@ -556,6 +584,9 @@ def test_place_aliases_that_are_clauses_pronouns_or_actors_go() -> None:
         ("the Free Syrian Army", "Tahrir al-Sham", False),
         ("MONUSCO", "Southern African forces", False),
         ("Minova", "Goma", False),
+        ("RDF", "Rwanda", True),  # a country's forces by their acronym
+        ("MONUSCO", "Malawi", True),  # the same first letter: this rule cannot tell
+        ("MONUSCO", "Congolese army", False),
         ("the Defence Ministry", "Russian forces", False),
     ],
 )
