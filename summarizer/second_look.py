@@ -20,14 +20,7 @@ from typing import Any, Protocol
 
 from summarizer.candidates import covered, proper_noun_spans, support_cues
 from summarizer.parse import initials, is_actor_name, own_aliases, same_number, unlisted_places
-from summarizer.schema import (
-    MAX_BELLIGERENTS,
-    MAX_LOCATIONS,
-    MAX_SIDE,
-    Belligerent,
-    ConflictSummary,
-    Location,
-)
+from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
 from summarizer.textspans import fold
 
 # Log-odds (yes minus no) above which a candidate place is added, and of "armed conflict" below which
@@ -130,8 +123,9 @@ def array_end(text: str, key: str) -> int | None:
     return None
 
 
-def _mentions(data: ConflictSummary, article: str) -> list[str]:
-    out = _actor_mentions(data, article)
+def _mentions(data: ConflictSummary, article: str, actors: list[str]) -> list[str]:
+    """Everything the answer names: ``actors`` (``_actor_mentions``), places and where forces go or come from."""
+    out = list(actors)
     for loc in data.locations:
         out += [loc.name, *own_aliases(loc.name, loc.aliases, article)] + ([loc.within] if loc.within else [])
     for r in data.reinforcements:
@@ -174,20 +168,18 @@ def look(
         for c in proper_noun_spans(article)
         if not any(c.text in s for s in speakers) and not _demonym(c.text, article)
     ]
-    cands = [c for c in spans if not covered(c, _mentions(data, article))][:MAX_CANDIDATES]
+    actors_said = _actor_mentions(data, article)
+    said = _mentions(data, article, actors_said)
+    cands = [c for c in spans if not covered(c, said)][:MAX_CANDIDATES]
     # a name the answer gives only as a place ("Turkey", "Germany") may be an actor too: it is asked
     # the actor question unless an actor or a sender of the answer names it already
-    actors_said = _actor_mentions(data, article)
     actor_cands = [c for c in spans if not covered(c, actors_said) and is_actor_name(c)][:MAX_CANDIDATES]
 
-    def ask(question: str, names: list[str]) -> dict[str, float]:
-        return yes_no(scorer, messages, question, names)
-
     if locations:
-        found.locations = ask(PLACE_QUESTION, cands)
+        found.locations = yes_no(scorer, messages, PLACE_QUESTION, cands)
     if actors:
-        found.actors = ask(ACTOR_QUESTION, actor_cands)
-        found.checked = ask(ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
+        found.actors = yes_no(scorer, messages, ACTOR_QUESTION, actor_cands)
+        found.checked = yes_no(scorer, messages, ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
         listed = {fold(m) for m in actors_said}
         listed |= {fold(initials(b.name)) for b in data.belligerents if len(b.name.split()) > 1}
         places = [m for loc in data.locations for m in [loc.name, *loc.aliases, loc.within] if m]
@@ -201,7 +193,7 @@ def look(
             and is_actor_name(name)
             and not _demonym(name, article)
         ]
-        fresh = ask(ACTOR_QUESTION, [n for n in backers if n not in found.actors])
+        fresh = yes_no(scorer, messages, ACTOR_QUESTION, [n for n in backers if n not in found.actors])
         found.backers = {n: found.actors[n] if n in found.actors else fresh[n] for n in backers}
     if gate:
         yes, no = scorer.continuation_logprobs(_ask(messages, GATE_QUESTION), ANSWER_PREFIX, ["true", "false"])
