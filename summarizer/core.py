@@ -241,7 +241,7 @@ class Summarizer:
         gates = [lk.conflict_logodds for lk in looks if lk.conflict_logodds is not None]
         if gates and self.conflict_min_logodds is not None and max(gates) < self.conflict_min_logodds:
             data = no_conflict(data)
-        data = ground(list_senders(split_senders(drop_cross_aliases(merge_acronyms(data, text)), text)), text)
+        data = ground(list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text))), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)
         return Result(data=data, article=text)
 

@@ -428,19 +428,38 @@ def own_aliases(name: str, aliases: list[str], article: str | None) -> list[str]
     return [a for a in aliases if names_same(a, name, article)]
 
 
+def _fold_into(items: list[Any], host: Any, target: Any) -> list[Any]:
+    """``items`` without ``host``, whose name and aliases become aliases of ``target``."""
+    names = [target.name, *target.aliases]
+    extra = [m for m in [host.name, *host.aliases] if _loose(m) not in {_loose(n) for n in names}]
+    merged = target.model_copy(update={"aliases": list(dict.fromkeys([*target.aliases, *extra]))[:MAX_ALIASES]})
+    return [merged if x is target else x for x in items if x is not host]
+
+
 def drop_cross_aliases(data: ConflictSummary) -> ConflictSummary:
     """No alias that is another item's name, or its initials: once "Free Syrian Army" is a belligerent of
-    its own, it (and "FSA") is no longer an alias of "Tahrir al-Sham"; the same for locations."""
+    its own, it (and "FSA") is no longer an alias of "Tahrir al-Sham"; the same for locations. An actor
+    named by a description ("Jihadist fighters") whose only such alias named one other actor ("JNIM") was
+    a mention of that actor: it is folded into it."""
     update: dict[str, Any] = {}
     for field in ("belligerents", "locations"):
-        items = getattr(data, field)
+        items = list(getattr(data, field))
         fixed = []
+        folds: list[tuple[Any, Any]] = []
         for item in items:
-            others = {_loose(x.name) for x in items if x is not item}
-            others |= {_loose(initials(x.name)) for x in items if x is not item and len(x.name.split()) > 1}
-            others.discard(_loose(initials(item.name)))
-            kept = [a for a in item.aliases if _loose(a) not in others]
-            fixed.append(item if len(kept) == len(item.aliases) else item.model_copy(update={"aliases": kept}))
+            owner = {_loose(x.name): x for x in items if x is not item}
+            owner |= {_loose(initials(x.name)): x for x in items if x is not item and len(x.name.split()) > 1}
+            owner.pop(_loose(initials(item.name)), None)
+            kept = [a for a in item.aliases if _loose(a) not in owner]
+            new = item if len(kept) == len(item.aliases) else item.model_copy(update={"aliases": kept})
+            targets = {id(owner[_loose(a)]): owner[_loose(a)] for a in item.aliases if _loose(a) in owner}
+            if field == "belligerents" and len(targets) == 1 and not is_proper_name(item.name):
+                folds.append((new, next(iter(targets.values()))))
+            fixed.append(new)
+        for host, target in folds:
+            target = next((x for x in fixed if x.name == target.name), None)
+            if target is not None and host in fixed and target is not host:
+                fixed = _fold_into(fixed, host, target)
         update[field] = fixed
     return data.model_copy(update=update)
 
@@ -528,7 +547,8 @@ def merge_acronyms(data: ConflictSummary, article: str | None = None) -> Conflic
 def split_senders(data: ConflictSummary, article: str | None = None) -> ConflictSummary:
     """A reinforcement's sender that the answer gives only as an alias that is not its host's own
     (``names_same``: "MONUSCO" listed under "Burundian and Southern African forces") becomes a belligerent
-    of its own, with its host's side and role, and leaves the host's aliases."""
+    of its own, with its host's side and role (``drop_cross_aliases`` then takes it out of the host's
+    aliases)."""
     moved: dict[str, Belligerent] = {}
     for r in data.reinforcements:
         key = _loose(r.sender)
@@ -540,10 +560,7 @@ def split_senders(data: ConflictSummary, article: str | None = None) -> Conflict
                 moved[key] = Belligerent(name=alias, aliases=[], side=b.side, role=b.role)
     if not moved or len(data.belligerents) + len(moved) > MAX_BELLIGERENTS:
         return data
-    kept = [
-        b.model_copy(update={"aliases": [a for a in b.aliases if _loose(a) not in moved]}) for b in data.belligerents
-    ]
-    return data.model_copy(update={"belligerents": [*kept, *moved.values()]})
+    return data.model_copy(update={"belligerents": [*data.belligerents, *moved.values()]})
 
 
 def list_senders(data: ConflictSummary) -> ConflictSummary:

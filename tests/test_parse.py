@@ -363,14 +363,21 @@ def test_a_sender_listed_as_another_actors_alias_becomes_its_own() -> None:
         locations=[],
         reinforcements=[
             Reinforcement(sender=s, forces="troops", destination=None, origin=None, status="arrived")
-            for s in ("MONUSCO", "SADC forces", "Southern African forces")
+            for s in ("MONUSCO", "SADC forces", "Southern African forces", "Wazalendo")
         ],
         quotes=[],
     )
     out = split_senders(data)
     assert [(b.name, b.aliases, b.side) for b in out.belligerents] == [
-        ("Southern African forces", ["SADC forces", "Wazalendo"], "gov"),  # a description, and no sender
+        ("Southern African forces", ["MONUSCO", "SADC forces", "Wazalendo"], "gov"),
         ("MONUSCO", [], "gov"),
+        ("Wazalendo", [], "gov"),
+    ]
+    # then no alias names another item; two actors under one description: the host stays apart
+    assert [(b.name, b.aliases) for b in drop_cross_aliases(out).belligerents] == [
+        ("Southern African forces", ["SADC forces"]),  # a description, and no sender of its own
+        ("MONUSCO", []),
+        ("Wazalendo", []),
     ]
 
 
@@ -561,6 +568,27 @@ def test_an_alias_that_is_another_items_name_or_initials_goes() -> None:
     out = drop_cross_aliases(data)
     assert out.belligerents[0].aliases == ["TLF"] and out.belligerents[1].aliases == []
     assert out.locations[0].aliases == []
+
+
+def test_a_described_actor_whose_alias_is_another_actor_is_folded_into_it() -> None:
+    data = run(
+        doc(
+            belligerents=[
+                bel("Jihadist fighters", ["JNIM", "the militants"], side="jihadists"),
+                bel("Burkinabe army", ["the army"]),
+                bel("Allied groups", ["JNIM", "Kolmar army"], side="x"),  # two actors: not one of them
+                bel("JNIM", [], side="al Qaeda affiliate"),
+                bel("Kolmar army", [], side="x"),
+            ]
+        )
+    )
+    out = drop_cross_aliases(data)
+    assert [(b.name, b.aliases, b.side) for b in out.belligerents] == [
+        ("Burkinabe army", ["the army"], "government"),
+        ("Allied groups", [], "x"),
+        ("JNIM", ["Jihadist fighters", "the militants"], "al Qaeda affiliate"),
+        ("Kolmar army", [], "x"),
+    ]
 
 
 def test_place_aliases_that_are_clauses_pronouns_or_actors_go() -> None:
