@@ -436,11 +436,17 @@ def _fold_into(items: list[Any], host: Any, target: Any) -> list[Any]:
     return [merged if x is target else x for x in items if x is not host]
 
 
+# The last word of a description that still names one body ("Yemeni army", "Somalia's government"): such an
+# item is not folded into another actor its aliases name ("Yemeni army" listing "the United Arab Emirates").
+_INSTITUTION = re.compile(r"\b(?:army|government|military|police|navy|air force|guard|ministry)$", re.IGNORECASE)
+
+
 def drop_cross_aliases(data: ConflictSummary) -> ConflictSummary:
     """No alias that is another item's name, or its initials: once "Free Syrian Army" is a belligerent of
     its own, it (and "FSA") is no longer an alias of "Tahrir al-Sham"; the same for locations. An actor
-    named by a description ("Jihadist fighters") whose only such alias named one other actor ("JNIM") was
-    a mention of that actor: it is folded into it."""
+    whose such aliases name one other actor is folded into it when one of them is its own mention (a
+    duplicate: "Somalia's government" listing "Somalia"), or when it is named by a loose description of
+    fighters, not of a body ("Jihadist fighters" listing "JNIM"; "Yemeni army" is not folded)."""
     update: dict[str, Any] = {}
     for field in ("belligerents", "locations"):
         items = list(getattr(data, field))
@@ -452,9 +458,13 @@ def drop_cross_aliases(data: ConflictSummary) -> ConflictSummary:
             owner.pop(_loose(initials(item.name)), None)
             kept = [a for a in item.aliases if _loose(a) not in owner]
             new = item if len(kept) == len(item.aliases) else item.model_copy(update={"aliases": kept})
-            targets = {id(owner[_loose(a)]): owner[_loose(a)] for a in item.aliases if _loose(a) in owner}
-            if field == "belligerents" and len(targets) == 1 and not is_proper_name(item.name):
-                folds.append((new, next(iter(targets.values()))))
+            crossed = [a for a in item.aliases if _loose(a) in owner]
+            targets = {id(owner[_loose(a)]): owner[_loose(a)] for a in crossed}
+            if field == "belligerents" and len(targets) == 1:
+                own = any(names_same(a, item.name, None) for a in crossed)  # "Somalia" of "Somalia's government"
+                loose = not is_proper_name(item.name) and not _INSTITUTION.search(item.name)  # "Jihadist fighters"
+                if own or loose:
+                    folds.append((new, next(iter(targets.values()))))
             fixed.append(new)
         for host, target in folds:
             target = next((x for x in fixed if x.name == target.name), None)

@@ -577,6 +577,8 @@ def test_a_described_actor_whose_alias_is_another_actor_is_folded_into_it() -> N
                 bel("Jihadist fighters", ["JNIM", "the militants"], side="jihadists"),
                 bel("Burkinabe army", ["the army"]),
                 bel("Allied groups", ["JNIM", "Kolmar army"], side="x"),  # two actors: not one of them
+                bel("Burkinabe police", ["JNIM"], side="y"),  # a body, and JNIM no mention of it: not folded
+                bel("Kolmar's government", ["Kolmar army"], side="x"),  # its own mention: a duplicate
                 bel("JNIM", [], side="al Qaeda affiliate"),
                 bel("Kolmar army", [], side="x"),
             ]
@@ -586,8 +588,9 @@ def test_a_described_actor_whose_alias_is_another_actor_is_folded_into_it() -> N
     assert [(b.name, b.aliases, b.side) for b in out.belligerents] == [
         ("Burkinabe army", ["the army"], "government"),
         ("Allied groups", [], "x"),
+        ("Burkinabe police", [], "y"),
         ("JNIM", ["Jihadist fighters", "the militants"], "al Qaeda affiliate"),
-        ("Kolmar army", [], "x"),
+        ("Kolmar army", ["Kolmar's government"], "x"),
     ]
 
 
