@@ -560,8 +560,11 @@ def split_senders(data: ConflictSummary, article: str | None = None) -> Conflict
     of its own, with its host's side and role (``drop_cross_aliases`` then takes it out of the host's
     aliases)."""
     moved: dict[str, Belligerent] = {}
+    abbreviated = {_loose(initials(b.name)) for b in data.belligerents if len(b.name.split()) > 1}
     for r in data.reinforcements:
         key = _loose(r.sender)
+        if key in abbreviated:  # "RDF" for a listed "Rwanda Defence Force": ``list_senders`` names it
+            continue
         for b in data.belligerents:
             alias = next((a for a in b.aliases if _loose(a) == key), None)
             if alias is None or _loose(b.name) == key or key in moved:

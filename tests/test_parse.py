@@ -373,6 +373,14 @@ def test_a_sender_listed_as_another_actors_alias_becomes_its_own() -> None:
         ("MONUSCO", [], "gov"),
         ("Wazalendo", [], "gov"),
     ]
+    rdf = Belligerent(name="Rwanda Defence Force", aliases=[], side="gov", role="supporter")
+    with_rdf = data.model_copy(
+        update={
+            "belligerents": [host.model_copy(update={"aliases": ["RDF"]}), rdf],
+            "reinforcements": [data.reinforcements[0].model_copy(update={"sender": "RDF"})],
+        }
+    )
+    assert split_senders(with_rdf) == with_rdf  # a listed actor's initials: no new item
     # then no alias names another item; two actors under one description: the host stays apart
     assert [(b.name, b.aliases) for b in drop_cross_aliases(out).belligerents] == [
         ("Southern African forces", ["SADC forces"]),  # a description, and no sender of its own
