@@ -9,6 +9,7 @@ claimed for several senders).
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Any
 
@@ -358,19 +359,25 @@ def _stems(name: str) -> set[str]:
 def _akin(a: str, b: str) -> bool:
     """Two words that name the same thing: equal, or one a form of the other ("Syria"/"Syrian",
     "Houthi"/"Houthis", "Ukraine"/"Ukrainian"): a shared start of at least five letters, at most two short."""
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return a == b or n >= max(5, min(len(a), len(b)) - 2)
+    return a == b or len(os.path.commonprefix([a, b])) >= max(5, min(len(a), len(b)) - 2)
+
+
+def _bare(s: str) -> str:
+    """``s`` stripped, without a leading "the", "a" or "an" (case kept)."""
+    return re.sub(r"^(?:the|a|an)\s+", "", s.strip(), flags=re.IGNORECASE)
+
+
+def abbreviations(items: list[Any]) -> dict[str, Any]:
+    """The initials of each item with a name of several words ("RDF" for "Rwanda Defence Force"), loosely
+    normalised, mapped to the item."""
+    return {_loose(initials(x.name)): x for x in items if len(x.name.split()) > 1}
 
 
 def is_proper_name(s: str) -> bool:
     """A name, not a description: after a leading "the", every word is capitalised (or a joiner such as
     "of", "al-"), not every word is generic ("Rebels"), and there is no comma ("Giants Brigades", "South
     Africa"; not "the army", "Nagorno-Karabakh's main city")."""
-    words = re.sub(r"^(?:the|a|an)\s+", "", s.strip(), flags=re.IGNORECASE).split()
+    words = _bare(s).split()
     if not words or "," in s or all(w.casefold() in _GENERIC for w in words):  # "Rebels" opening a sentence
         return False
     return all(w[:1].isupper() or w[:1].isdigit() or w in _JOINERS or _PARTICLE.match(w) for w in words)
@@ -393,14 +400,14 @@ def names_same(alias: str, name: str, article: str | None) -> bool:
         return True
     if any(_akin(a, b) for a in _stems(alias) for b in _stems(name)):
         return True
-    bare = re.sub(r"^(?:the|a|an)\s+", "", alias.strip(), flags=re.IGNORECASE)
+    bare = _bare(alias)
     if initials(name) == bare.upper() or initials(bare) == name.strip().upper():
         return True
     if bare.isupper() and len(bare) > 2 and bare[0] == name.strip()[:1].upper() and " " not in name.strip():
         return True  # a country's forces by their acronym: "RDF" of "Rwanda", "IDF" of "Israel"
     if same_number(bare, name):  # "March 23 Movement" of "M23"
         return True
-    if article is not None and _said_same(article, re.sub(r"^(?:the|a|an)\s+", "", name.strip(), flags=re.I), bare):
+    if article is not None and _said_same(article, _bare(name), bare):
         return True
     return bool(re.search(rf"\(\s*{re.escape(bare)}\s*\)", name) or re.search(rf"\(\s*{re.escape(name)}\s*\)", bare))
 
@@ -453,8 +460,8 @@ def drop_cross_aliases(data: ConflictSummary) -> ConflictSummary:
         fixed = []
         folds: list[tuple[Any, Any]] = []
         for item in items:
-            owner = {_loose(x.name): x for x in items if x is not item}
-            owner |= {_loose(initials(x.name)): x for x in items if x is not item and len(x.name.split()) > 1}
+            others = [x for x in items if x is not item]
+            owner = {_loose(x.name): x for x in others} | abbreviations(others)
             owner.pop(_loose(initials(item.name)), None)
             kept = [a for a in item.aliases if _loose(a) not in owner]
             new = item if len(kept) == len(item.aliases) else item.model_copy(update={"aliases": kept})
@@ -560,7 +567,7 @@ def split_senders(data: ConflictSummary, article: str | None = None) -> Conflict
     of its own, with its host's side and role (``drop_cross_aliases`` then takes it out of the host's
     aliases)."""
     moved: dict[str, Belligerent] = {}
-    abbreviated = {_loose(initials(b.name)) for b in data.belligerents if len(b.name.split()) > 1}
+    abbreviated = abbreviations(data.belligerents)
     for r in data.reinforcements:
         key = _loose(r.sender)
         if key in abbreviated:  # "RDF" for a listed "Rwanda Defence Force": ``list_senders`` names it
@@ -585,7 +592,7 @@ def list_senders(data: ConflictSummary) -> ConflictSummary:
     if not data.belligerents:
         return data
     mentions = {_loose(m) for b in data.belligerents for m in [b.name, *b.aliases]}
-    by_initials = {_loose(initials(b.name)): b.name for b in data.belligerents if len(b.name.split()) > 1}
+    by_initials = {k: b.name for k, b in abbreviations(data.belligerents).items()}
     added: list[Belligerent] = []
     kept = []
     for r in data.reinforcements:

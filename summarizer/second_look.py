@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from summarizer.candidates import covered, proper_noun_spans, support_cues
-from summarizer.parse import initials, is_actor_name, own_aliases, same_number, unlisted_places
+from summarizer.parse import abbreviations, initials, is_actor_name, own_aliases, same_number, unlisted_places
 from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
 from summarizer.textspans import fold
 
@@ -181,7 +181,7 @@ def look(
         found.actors = yes_no(scorer, messages, ACTOR_QUESTION, actor_cands)
         found.checked = yes_no(scorer, messages, ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
         listed = {fold(m) for m in actors_said}
-        listed |= {fold(initials(b.name)) for b in data.belligerents if len(b.name.split()) > 1}
+        listed |= set(abbreviations(data.belligerents))
         places = [m for loc in data.locations for m in [loc.name, *loc.aliases, loc.within] if m]
         backers = [
             name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -39,3 +40,8 @@ class Backend(Protocol):
     def count_tokens(self, text: str) -> int:
         """Number of tokens ``text`` takes."""
         ...
+
+
+def shared_prefix_len(a: list[int], b: list[int]) -> int:
+    """How many leading tokens ``a`` and ``b`` have in common."""
+    return len(os.path.commonprefix([a, b]))

@@ -18,7 +18,7 @@ import llguidance.numpy
 import numpy as np
 
 from summarizer import model_store
-from summarizer.backends.base import GenerationError, GenerationResult
+from summarizer.backends.base import GenerationError, GenerationResult, shared_prefix_len
 from summarizer.backends.transformers_backend import CLOSE_RESERVE, closing_choice, find_closers
 from summarizer.grammar import parser_limits
 
@@ -30,15 +30,6 @@ INSTALL_HINT = (
     'CMAKE_ARGS="-DGGML_NATIVE=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF" '
     "speeds the build up)"
 )
-
-
-def _common_prefix(a: list[int], b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _render_chat(template: str, messages: list[dict[str, str]], generation_prompt: bool, bos: str, eos: str) -> str:
@@ -147,7 +138,7 @@ class LlamaCppBackend:
         The prefix is always evaluated on its own, so its cache is the same whether it was computed now
         or by an earlier call; the count of reused tokens is those an earlier call computed."""
         prefix = self._encode(messages[:-1], generation_prompt=False) if len(messages) > 1 else []
-        common = _common_prefix(prefix, ids[:-1])
+        common = shared_prefix_len(prefix, ids[:-1])
         passes = reused = 0
         held = self.llm.n_tokens
         if common and held >= common and self._prefix_ids == ids[:common]:

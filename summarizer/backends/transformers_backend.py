@@ -35,7 +35,7 @@ import torch
 
 from summarizer import model_store
 from summarizer.backends.attention import install as install_attention
-from summarizer.backends.base import GenerationError, GenerationResult
+from summarizer.backends.base import GenerationError, GenerationResult, shared_prefix_len
 from summarizer.grammar import parser_limits
 
 # Tokens kept in reserve to close the JSON when the budget runs low. The budget counts the tokens the
@@ -183,16 +183,6 @@ def _load_dir(spec: str | Path):
     return model, tok
 
 
-def _shared_len(a: list[int], b: list[int]) -> int:
-    """How many leading tokens ``a`` and ``b`` have in common."""
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
 # Requests packed into one pass by ``continuation_logprobs_many`` (bounds the pass's attention mask).
 MANY_PER_PASS = 24
 
@@ -271,7 +261,7 @@ class TransformersBackend:
         """Prefill the prompt, reusing the KV cache of the shared prefix (all messages but the last)."""
         passes = 0
         prefix = self._encode(messages[:-1], generation_prompt=False) if len(messages) > 1 else []
-        common = _shared_len(prefix, ids[:-1])
+        common = shared_prefix_len(prefix, ids[:-1])
         if common and self._prefix_ids != ids[:common]:
             _, self._prefix_cache = self._forward(ids[:common], None)
             self._prefix_ids = ids[:common]
@@ -517,7 +507,7 @@ class TransformersBackend:
         """Take out the remembered state that shares the longest prefix with ``context``."""
         best, best_len = None, -1
         for n, (held, _, _) in enumerate(self._states):
-            common = _shared_len(held, context)
+            common = shared_prefix_len(held, context)
             if common > best_len:
                 best, best_len = n, common
         return None if best is None else self._states.pop(best)
@@ -622,7 +612,7 @@ class TransformersBackend:
         """A KV cache holding ``ids``: the held ``state``'s cache cropped to what it shares with ``ids``
         (leaving at least ``new_min`` tokens to feed) and extended by the rest, or else a fresh prefill;
         with the logits of the last token fed (None when nothing was)."""
-        common = _shared_len(state[0], ids[: len(ids) - new_min]) if state is not None else 0
+        common = shared_prefix_len(state[0], ids[: len(ids) - new_min]) if state is not None else 0
         if not common:
             logits, cache, _, _ = self._prefill(messages, ids)
             return logits, cache
