@@ -2,18 +2,19 @@
 
 Usage:
     python benchmarks/speed.py [INPUT ...] [--n N] [--only peer,ours,batched,llamacpp] [--batch-size B]
-                               [--max-new-tokens M] [--json OUT.json]
+                               [--max-new-tokens M] [--quantize Q] [--json OUT.json]
 
 INPUT is a .txt article or a JSONL file with {"id", "text"} lines, as for benchmarks/bench.py; by
 default the example article examples/hama-2017.txt.
 
-peer: what a careful user of transformers would do. ``model.generate`` on the same bf16 model object,
+peer: what a careful user of transformers would do. ``model.generate`` on the same bf16 model (a bf16
+model of its own when ``--quantize`` gives ours int8 or int4 weights),
 KV cache on, greedy (``do_sample=False``), the same chat messages (``build_messages``), constrained by
 an xgrammar JSON-schema logits processor for the same schema (``generation_schema()``, compact JSON:
 no whitespace, ``,`` and ``:`` separators, as in the prompt's examples), and the same
 ``max_new_tokens``. Needs ``pip install -e '.[bench]'`` (xgrammar); without it the peer is skipped.
 
-ours: ``Summarizer().summarize(text)``, one article at a time.
+ours: ``Summarizer(quantize=Q).summarize(text)``, one article at a time (Q from ``--quantize``, default none).
 
 batched: ``Summarizer.summarize_many(articles, batch_size=4)`` on the same loaded model: several
 articles decoded in each forward pass; its per-article rows are the whole run's totals divided by the
@@ -542,9 +543,10 @@ def copy_bandwidth_gbs(threads: int, gib: int = 1, repeats: int = 5) -> float:
 
 
 def weight_bytes(model: Any) -> tuple[int, int]:
-    """(bytes of all parameters and buffers, bytes of the input embedding table)."""
+    """(bytes of all parameters, buffers and packed quantized weights, bytes of the input embedding table)."""
     total = sum(p.numel() * p.element_size() for p in model.parameters())
     total += sum(b.numel() * b.element_size() for b in model.buffers())
+    total += sum(getattr(m, "packed_nbytes", 0) for m in model.modules())
     emb = model.get_input_embeddings().weight
     return total, emb.numel() * emb.element_size()
 
@@ -730,6 +732,12 @@ def main() -> int:
     )
     ap.add_argument("--batch-size", type=int, default=4, help="articles decoded together by 'batched' (default 4)")
     ap.add_argument("--max-new-tokens", type=int, default=None, help="default: Summarizer's (768)")
+    ap.add_argument(
+        "--quantize",
+        choices=("none", "int8", "int4", "w8a8"),
+        default="none",
+        help="weights for ours and ours batched (default none: bf16); the peer always runs a bf16 model",
+    )
     ap.add_argument("--json", dest="json_out", help="write the figures here")
     args = ap.parse_args()
     only = set(args.only.split(",")) if args.only else set(APPROACHES)
@@ -769,8 +777,9 @@ def main() -> int:
     copy_gbs = copy_bandwidth_gbs(threads)
 
     t = time.perf_counter()
-    s = Summarizer(max_new_tokens=max_new)
+    s = Summarizer(max_new_tokens=max_new, quantize=args.quantize)
     figures["load_s"] = time.perf_counter() - t
+    figures["quantize"] = args.quantize
     figures["peak_rss_after_load_mb"] = peak_rss_mb()
     model, tok = s.backend.model, s.backend.tokenizer
     figures["model"] = s.model_name
@@ -795,11 +804,19 @@ def main() -> int:
                 print(msg, file=sys.stderr)
                 figures["notes"].append(msg)
             else:
-                peer = Peer(model, tok, schema, max_new)
+                # the peer runs bf16 weights: a model of its own when ours is quantized
+                peer_model = model if args.quantize == "none" else Summarizer(max_new_tokens=max_new).backend.model
+                peer_counter = counter if peer_model is model else PassCounter(peer_model)
+                peer = Peer(peer_model, tok, schema, max_new)
                 figures["peer_compile_s"] = peer.compile_s
                 print("peer: transformers generate + xgrammar ...", file=sys.stderr, flush=True)
                 load0 = os.getloadavg()[0]
-                runs["peer"] = run_peer(peer, counter, articles, schema)
+                try:
+                    runs["peer"] = run_peer(peer, peer_counter, articles, schema)
+                finally:
+                    if peer_counter is not counter:
+                        peer_counter.remove()
+                del peer, peer_model
                 figures["peer"] = summarize_runs(runs["peer"], True)
                 figures["peer"].update(peak_rss_mb=peak_rss_mb(), rss_mb=current_rss_mb(), load_avg=_load_span(load0))
         if "ours" in only:

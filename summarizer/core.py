@@ -62,8 +62,9 @@ class Summarizer:
     model directory, or a ``.gguf`` file. ``backend`` may also be a ready ``Backend`` object.
     ``second_look``: after each answer, score places the answer left out and ask whether the article
     reports an armed conflict at all (see ``second_look.py``); needs a backend that scores continuations.
-    ``quantize``: "int8" or "int4" weights for the transformers backend (faster decoding, less memory,
-    a quality cost measured in the README), default "none" (bf16).
+    ``quantize``: "int8" or "int4" weights, or "w8a8" (int8 weights and activations), for the
+    transformers backend (faster decoding, less memory, a quality cost measured in the README), default
+    "none" (bf16).
     ``location_min_logodds`` / ``actor_min_logodds`` / ``keep_min_logodds`` / ``support_min_logodds`` /
     ``conflict_min_logodds``: the second look's thresholds (None: only record the scores in
     ``meta.second_look``, change nothing).

