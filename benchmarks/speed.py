@@ -8,13 +8,14 @@ INPUT is a .txt article or a JSONL file with {"id", "text"} lines, as for benchm
 default the example article examples/hama-2017.txt.
 
 peer: what a careful user of transformers would do. ``model.generate`` on the same bf16 model (a bf16
-model of its own when ``--quantize`` gives ours int8 or int4 weights),
+model of its own when ours runs quantized weights, as by default: ``--quantize``),
 KV cache on, greedy (``do_sample=False``), the same chat messages (``build_messages``), constrained by
 an xgrammar JSON-schema logits processor for the same schema (``generation_schema()``, compact JSON:
 no whitespace, ``,`` and ``:`` separators, as in the prompt's examples), and the same
 ``max_new_tokens``. Needs ``pip install -e '.[bench]'`` (xgrammar); without it the peer is skipped.
 
-ours: ``Summarizer(quantize=Q).summarize(text)``, one article at a time (Q from ``--quantize``, default none).
+ours: ``Summarizer(quantize=Q).summarize(text)``, one article at a time (Q from ``--quantize``; default
+auto, as ``Summarizer``'s: w8a8 on x86-64).
 
 batched: ``Summarizer.summarize_many(articles, batch_size=4)`` on the same loaded model: several
 articles decoded in each forward pass; its per-article rows are the whole run's totals divided by the
@@ -734,9 +735,9 @@ def main() -> int:
     ap.add_argument("--max-new-tokens", type=int, default=None, help="default: Summarizer's (768)")
     ap.add_argument(
         "--quantize",
-        choices=("none", "int8", "int4", "w8a8"),
-        default="none",
-        help="weights for ours and ours batched (default none: bf16); the peer always runs a bf16 model",
+        choices=("auto", "none", "int8", "int4", "w8a8"),
+        default="auto",
+        help="weights for ours and ours batched (default auto, as Summarizer's); the peer always runs bf16",
     )
     ap.add_argument("--json", dest="json_out", help="write the figures here")
     args = ap.parse_args()
@@ -779,7 +780,7 @@ def main() -> int:
     t = time.perf_counter()
     s = Summarizer(max_new_tokens=max_new, quantize=args.quantize)
     figures["load_s"] = time.perf_counter() - t
-    figures["quantize"] = args.quantize
+    figures["quantize"] = s.backend.quantize
     figures["peak_rss_after_load_mb"] = peak_rss_mb()
     model, tok = s.backend.model, s.backend.tokenizer
     figures["model"] = s.model_name
@@ -805,7 +806,11 @@ def main() -> int:
                 figures["notes"].append(msg)
             else:
                 # the peer runs bf16 weights: a model of its own when ours is quantized
-                peer_model = model if args.quantize == "none" else Summarizer(max_new_tokens=max_new).backend.model
+                peer_model = (
+                    model
+                    if s.backend.quantize == "none"
+                    else Summarizer(max_new_tokens=max_new, quantize="none").backend.model
+                )
                 peer_counter = counter if peer_model is model else PassCounter(peer_model)
                 peer = Peer(peer_model, tok, schema, max_new)
                 figures["peer_compile_s"] = peer.compile_s

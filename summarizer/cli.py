@@ -51,10 +51,10 @@ def _add_engine_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--quantize",
-        choices=("none", "int8", "int4", "w8a8"),
-        default="none",
-        help="weights for the transformers backend: none (bf16, default), int8 or int4 (weight-only), "
-        "w8a8 (int8 weights and activations: fastest on x86)",
+        choices=("auto", "none", "int8", "int4", "w8a8"),
+        default="auto",
+        help="weights for the transformers backend: auto (default: w8a8 on x86-64, else none), none (bf16), "
+        "int8 or int4 (weight-only), w8a8 (int8 weights and activations)",
     )
     p.add_argument(
         "--no-second-look",

@@ -62,9 +62,9 @@ class Summarizer:
     model directory, or a ``.gguf`` file. ``backend`` may also be a ready ``Backend`` object.
     ``second_look``: after each answer, score places the answer left out and ask whether the article
     reports an armed conflict at all (see ``second_look.py``); needs a backend that scores continuations.
-    ``quantize``: "int8" or "int4" weights, or "w8a8" (int8 weights and activations), for the
-    transformers backend (faster decoding, less memory, a quality cost measured in the README), default
-    "none" (bf16).
+    ``quantize`` (transformers backend): "auto" (default: "w8a8" on an x86-64 CPU with torch's x86
+    quantized engine, else "none"), "none" (bf16), "int8" or "int4" (weight-only) or "w8a8" (int8
+    weights and activations); speed and quality of each are measured in the README.
     ``location_min_logodds`` / ``actor_min_logodds`` / ``keep_min_logodds`` / ``support_min_logodds`` /
     ``conflict_min_logodds``: the second look's thresholds (None: only record the scores in
     ``meta.second_look``, change nothing).
@@ -78,7 +78,7 @@ class Summarizer:
         input_budget: int | None = DEFAULT_INPUT_BUDGET,
         backend: str | Backend = "transformers",
         second_look: bool = True,
-        quantize: str = "none",
+        quantize: str = "auto",
         location_min_logodds: float | None = LOCATION_MIN_LOGODDS,
         conflict_min_logodds: float | None = CONFLICT_MIN_LOGODDS,
         actor_min_logodds: float | None = ACTOR_MIN_LOGODDS,

@@ -101,7 +101,7 @@ ARTICLES = [
 def model32() -> Any:
     from summarizer.backends.transformers_backend import TransformersBackend
 
-    b = TransformersBackend(str(GGUF))
+    b = TransformersBackend(str(GGUF), quantize="none")
     b.model.to(torch.float32)
     return b
 
@@ -150,7 +150,7 @@ def test_continuation_logprobs_after_a_batch_match_a_fresh_prefill(model32: Any)
 
     reqs = _requests()
     results = dict(model32.generate_many(reqs, batch_size=3))
-    fresh = TransformersBackend(str(GGUF))
+    fresh = TransformersBackend(str(GGUF), quantize="none")
     fresh.model.to(torch.float32)
     for key, messages, _, _ in reqs:
         text = results[key].text

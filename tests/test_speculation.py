@@ -106,7 +106,7 @@ def backend(draft_tokens: int, dtype: str) -> Any:
 
     from summarizer.backends.transformers_backend import TransformersBackend
 
-    b = TransformersBackend(str(GGUF), draft_tokens=draft_tokens)
+    b = TransformersBackend(str(GGUF), draft_tokens=draft_tokens, quantize="none")
     if dtype == "float32":
         b.model.to(torch.float32)
     return b

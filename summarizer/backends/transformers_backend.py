@@ -190,16 +190,16 @@ MANY_PER_PASS = 24
 class TransformersBackend:
     """A causal LM loaded with transformers, decoding under llguidance grammars."""
 
-    def __init__(self, model: str | None = None, *, draft_tokens: int = DRAFT_TOKENS, quantize: str = "none") -> None:
-        from summarizer.backends.quantize import QUANT_MODES, quantize_weights
+    def __init__(self, model: str | None = None, *, draft_tokens: int = DRAFT_TOKENS, quantize: str = "auto") -> None:
+        from summarizer.backends.quantize import quantize_weights, resolve_mode, rows_cache_file
 
         if draft_tokens < 0:
             raise ValueError("draft_tokens must be 0 (no copy speculation) or more")
-        if quantize not in QUANT_MODES:
-            raise ValueError(f"unknown quantization mode {quantize!r} (allowed: {', '.join(QUANT_MODES)})")
+        quantize = resolve_mode(quantize)  # "auto": w8a8 where this machine runs it, else none (bf16)
         self.draft_tokens = draft_tokens
         self.quantize = quantize
         start = time.perf_counter()
+        gguf = None
         if model is None:
             gguf = model_store.bundled_gguf_path()
             self.model_name = model_store.BUNDLED_MODEL_NAME
@@ -209,6 +209,7 @@ class TransformersBackend:
             if not path.is_file():
                 raise model_store.ModelNotAvailableError(f"GGUF file not found: {model}")
             self.model_name = str(path)
+            gguf = path
             self.model, self.tokenizer = _load_gguf_cached(path)
         else:
             self.model_name = str(model)
@@ -222,7 +223,9 @@ class TransformersBackend:
         self.model.eval()
         install_attention(self.model)  # several-token passes without copying the KV cache per query head
         if quantize != "none":
-            quantize_weights(self.model, quantize)
+            # a GGUF's converted copy lives in our cache: its int8 rows are kept beside it for the next load
+            cache = rows_cache_file(model_store.converted_dir(gguf), quantize) if gguf is not None else None
+            quantize_weights(self.model, quantize, cache)
             self.model_name = f"{self.model_name} [{quantize} weights]"
         if getattr(self.tokenizer, "chat_template", None) is None:
             raise model_store.ModelNotAvailableError(f"model {self.model_name!r} has no chat template")
