@@ -48,9 +48,10 @@ DEFAULT_MAX_NEW_TOKENS = 768
 # less: on the two long test articles (~2,000-2,600 tokens) whole-article extraction found as many or
 # more gold items than 1,500-token chunks did (README, "Evaluation").
 DEFAULT_INPUT_BUDGET = 3000
-# Articles decoded together in batch and eval runs (Summarizer.summarize_many): a forward pass over four
-# sequences costs about twice one over a single sequence on 2 cores (README, "Benchmark").
-DEFAULT_BATCH_SIZE = 4
+# Articles decoded together in batch and eval runs (Summarizer.summarize_many). One: with w8a8 weights
+# (the default on x86-64) a pass over four sequences is bound by compute on 2 cores, and one article at a
+# time ran the dev split faster (24.3 s against 32.4 s per article; README, "Evaluation").
+DEFAULT_BATCH_SIZE = 1
 # Longer articles are refused: at ~1 minute per chunk they would take hours.
 MAX_ARTICLE_CHARS = 200_000
 
@@ -122,7 +123,7 @@ class Summarizer:
         return self._assemble(text, parts, gens, looks, t0)
 
     def summarize_many(
-        self, articles: Iterable[tuple[Any, str]], batch_size: int = 4
+        self, articles: Iterable[tuple[Any, str]], batch_size: int = DEFAULT_BATCH_SIZE
     ) -> Iterator[tuple[Any, Result | Exception]]:
         """Extract from many ``(key, text)`` articles, decoding ``batch_size`` answers together.
 
