@@ -162,6 +162,52 @@ def test_a_bad_rows_cache_is_rewritten(tmp_path) -> None:
     assert cache.stat().st_size > 64 * 256
 
 
+def test_a_rows_cache_missing_a_layer_is_redone_whole(tmp_path) -> None:
+    torch.manual_seed(4)
+    base = nn.Sequential(gguf_like_linear(128, 256), nn.ReLU(), gguf_like_linear(64, 128))
+    cache = quantize.rows_cache_file(tmp_path, "w8a8")
+    with torch.no_grad():
+        quantize_weights(copy.deepcopy(base), "w8a8", cache)
+        rows = quantize._read_rows(cache)
+        del rows["2.q"]
+        quantize._write_rows(cache, rows)
+        x = torch.randn(2, 256, dtype=torch.bfloat16)
+        assert _rel_err(quantize_weights(copy.deepcopy(base), "w8a8", cache)(x), base(x)) < 0.03
+    assert set(quantize._read_rows(cache)) == {"0.q", "0.scale", "2.q", "2.scale"}
+
+
+def test_w8a8_packs_a_tall_weight_in_parts_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    torch.manual_seed(5)
+    linear = gguf_like_linear(200, 64)
+    whole = Int8DynamicLinear(linear)
+    monkeypatch.setattr(quantize, "PACK_ROWS", 64)
+    parts = Int8DynamicLinear(linear)
+    assert len(whole._packed) == 1 and len(parts._packed) == 4
+    x = torch.randn(3, 7, 64, dtype=torch.bfloat16)
+    with torch.no_grad():
+        assert torch.equal(parts(x), whole(x))
+    assert parts(x).shape == (3, 7, 200)
+
+
+def test_unquantized_weights_are_read_from_the_checkpoint_when_they_match(tmp_path) -> None:
+    from safetensors.torch import save_file
+
+    torch.manual_seed(6)
+    base = nn.Sequential(nn.Embedding(50, 64), gguf_like_linear(64, 64), nn.LayerNorm(64)).to(torch.bfloat16)
+    save_file({k: v.contiguous() for k, v in base.state_dict().items()}, str(tmp_path / "model.safetensors"))
+    changed = copy.deepcopy(base)
+    with torch.no_grad():
+        changed[2].weight.fill_(3.0)  # changed after loading: must not be replaced by the file's copy
+    quantize_weights(changed, "w8a8", checkpoint=tmp_path)
+    assert torch.equal(changed[0].weight, base[0].weight)
+    assert torch.all(changed[2].weight == 3.0)
+    # a directory without safetensors files: everything is copied
+    other = copy.deepcopy(base)
+    quantize_weights(other, "int8", checkpoint=tmp_path / "missing")
+    assert torch.equal(other[0].weight, base[0].weight)
+    assert quantize._checkpoint_reader(tmp_path / "missing") is None
+
+
 def test_int4_rebuilds_4bit_grid_weights_almost_exactly() -> None:
     torch.manual_seed(2)
     linear = gguf_like_linear(256, 512)

@@ -33,6 +33,7 @@ import platform
 import sys
 import tempfile
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import torch
@@ -58,6 +59,8 @@ GRID_SEARCH_MAX_OFF = 0.9  # share of groups off the plain int4 grid above which
 # Output rows handled at a time when quantizing or dequantizing (a multiple of 64, the int4 packing block),
 # which bounds the temporaries for large layers such as the LM head.
 CHUNK_ROWS = 8192
+# w8a8: output rows packed together (see ``Int8DynamicLinear``); Qwen2.5-1.5B's largest layer has 8960
+PACK_ROWS = 16384
 
 
 def _rows(x: torch.Tensor) -> int:
@@ -166,22 +169,35 @@ class Int8DynamicLinear(nn.Module):
         super().__init__()
         self.in_features, self.out_features = linear.in_features, linear.out_features
         qweight, scale = rows if rows is not None else _int8_rows(linear.weight.detach())
-        zeros = torch.zeros(self.out_features, dtype=torch.long)
-        with warnings.catch_warnings():  # torch announces that quantized tensors (qint8) will go some day
-            warnings.simplefilter("ignore", UserWarning)
-            q = torch._make_per_channel_quantized_tensor(qweight, scale.double(), zeros, 0)
         bias = None if linear.bias is None else linear.bias.detach().float()
-        self._packed = torch.ops.quantized.linear_prepack(q, bias)
-        del q
+        # fbgemm packs a very tall weight (an LM head of 150k rows) several times slower per row than a
+        # layer's: it is packed, and run, in parts of ``PACK_ROWS`` rows
+        self._packed = [
+            _prepack(
+                qweight[s : s + PACK_ROWS], scale[s : s + PACK_ROWS], None if bias is None else bias[s : s + PACK_ROWS]
+            )
+            for s in range(0, self.out_features, PACK_ROWS)
+        ]
         # the packed weight is not a parameter or buffer: its size, for memory and bandwidth figures
         self.packed_nbytes = qweight.numel() + 8 * self.out_features + (0 if bias is None else 4 * self.out_features)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = torch.ops.quantized.linear_dynamic(x.reshape(-1, self.in_features).float(), self._packed, _reduce_range())
+        x2d = x.reshape(-1, self.in_features).float()
+        parts = [torch.ops.quantized.linear_dynamic(x2d, p, _reduce_range()) for p in self._packed]
+        y = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
         return y.to(x.dtype).reshape(*x.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}"
+
+
+def _prepack(qweight: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None) -> object:
+    """int8 rows with their scales (and float bias) packed for ``torch.ops.quantized.linear_dynamic``."""
+    zeros = torch.zeros(qweight.shape[0], dtype=torch.long)
+    with warnings.catch_warnings():  # torch announces that quantized tensors (qint8) will go some day
+        warnings.simplefilter("ignore", UserWarning)
+        q = torch._make_per_channel_quantized_tensor(qweight, scale.double(), zeros, 0)
+    return torch.ops.quantized.linear_prepack(q, bias)
 
 
 def _unpack_int4_t(packed: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
@@ -331,17 +347,72 @@ def _check_supported(model: nn.Module, mode: str) -> None:
             raise RuntimeError(f"{mode} quantization needs torch.ops.aten.{op}, which torch {torch.__version__} lacks")
 
 
-def _copy_remaining(model: nn.Module) -> None:
+def _copy_remaining(model: nn.Module, checkpoint: Path | None = None) -> None:
     """Give the tensors that were not quantized (embeddings, norms, biases) memory of their own, so that a
     checkpoint that transformers memory-mapped at load (safetensors) is unmapped, instead of its pages,
-    the bf16 weights just replaced included, staying resident beside the quantized copies."""
-    for param in model.parameters():  # each shared parameter once; it stays shared
-        param.data = param.data.clone()
+    the bf16 weights just replaced included, staying resident beside the quantized copies.
+
+    ``checkpoint``: the model's directory; a parameter stored there under its own name, shape and dtype is
+    read from the file with plain reads (``_checkpoint_reader``) rather than copied from the mapping, whose
+    pages would otherwise be resident twice until the last one is copied. Others are copied."""
+    reader = _checkpoint_reader(checkpoint)
+    for name, param in model.named_parameters():  # each shared parameter once; it stays shared
+        fresh = reader(name, param.data) if reader is not None else None
+        param.data = fresh if fresh is not None else param.data.clone()
     for module in model.modules():
         if not isinstance(module, (_QuantLinear, Int8DynamicLinear)):
             for name, buf in module._buffers.items():
                 if buf is not None:
                     module._buffers[name] = buf.clone()
+
+
+def _safe_open(path: Path):
+    """``safetensors.safe_open`` reading tensors with pread(2) into memory of their own where the installed
+    safetensors offers it (0.8 and later), else memory-mapped."""
+    from safetensors import safe_open
+
+    try:
+        return safe_open(str(path), framework="pt", backend="pread")
+    except TypeError:
+        return safe_open(str(path), framework="pt")
+
+
+def _checkpoint_reader(directory: Path | None):
+    """A function (name, tensor like it) -> that tensor read from ``directory``'s safetensors files, or None
+    when it is not stored there as it is in the model (renamed, converted, another shape or dtype);
+    None when the directory has no safetensors files."""
+    if directory is None:
+        return None
+    files = sorted(Path(directory).glob("*.safetensors"))
+    files = [f for f in files if "-rows-v" not in f.name]  # not our int8 rows cache (``rows_cache_file``)
+    if not files:
+        return None
+    from safetensors import SafetensorError
+
+    where: dict[str, Path] = {}
+    try:
+        for f in files:
+            with _safe_open(f) as handle:
+                where.update(dict.fromkeys(handle.keys(), f))
+    except (OSError, SafetensorError):
+        return None
+
+    def read(name: str, like: torch.Tensor) -> torch.Tensor | None:
+        if name not in where:
+            return None
+        try:
+            with _safe_open(where[name]) as handle:
+                t = handle.get_tensor(name)
+        except (OSError, SafetensorError):
+            return None
+        if t.shape != like.shape or t.dtype != like.dtype:
+            return None
+        n = min(64, like.numel())  # a cheap check that the model did not change it after loading
+        if not torch.equal(t.reshape(-1)[:n], like.reshape(-1)[:n]):
+            return None
+        return t
+
+    return read
 
 
 CACHE_FORMAT = 1  # bump when ``_int8_rows`` changes, so that old cache files are not read
@@ -352,10 +423,10 @@ def _read_rows(path: Path | None) -> dict[str, torch.Tensor]:
     if path is None or not path.is_file():
         return {}
     from safetensors import SafetensorError
-    from safetensors.torch import load_file
 
     try:
-        return load_file(str(path))
+        with _safe_open(path) as handle:
+            return {name: handle.get_tensor(name) for name in handle.keys()}
     except (OSError, SafetensorError):
         return {}  # unreadable or cut short: quantize again and rewrite it
 
@@ -384,7 +455,9 @@ def rows_cache_file(directory: Path, mode: str) -> Path:
 
 
 @torch.no_grad()
-def quantize_weights(model: nn.Module, mode: str, cache: Path | None = None) -> nn.Module:
+def quantize_weights(
+    model: nn.Module, mode: str, cache: Path | None = None, checkpoint: Path | None = None
+) -> nn.Module:
     """Replace ``model``'s Linear layers in place by quantized ones and return ``model``.
 
     ``mode`` is one of ``QUANT_MODES``: ``none`` leaves the model unchanged; ``int8``, ``int4`` and ``w8a8``
@@ -392,7 +465,9 @@ def quantize_weights(model: nn.Module, mode: str, cache: Path | None = None) -> 
     With int4, a layer gets int8 when int4 would change it by more
     than ``INT4_MAX_ERROR`` or the int4 kernel cannot take its shape (inputs not a multiple of
     ``INT4_GROUP``, outputs not a multiple of 64). Embeddings and norms keep their dtype (a weight tied to
-    the LM head stays bf16 for the embedding) but are copied: see ``_copy_remaining``.
+    the LM head stays bf16 for the embedding) but are copied: see ``_copy_remaining``, to which
+    ``checkpoint`` (the directory the model was loaded from) goes. Layers are quantized on as many
+    threads as torch uses.
 
     ``cache``: a file for the int8 rows of the int8 and w8a8 modes (``rows_cache_file``): read when it
     holds every layer's rows with the right shapes, else written after quantizing, so that the next load
@@ -405,35 +480,51 @@ def quantize_weights(model: nn.Module, mode: str, cache: Path | None = None) -> 
     _check_supported(model, mode)
     if mode == "w8a8" and torch.backends.quantized.engine not in ("x86", "fbgemm"):
         torch.backends.quantized.engine = "x86" if "x86" in torch.backends.quantized.supported_engines else "fbgemm"
-    # names only, so that each bf16 weight is freed as soon as its layer is replaced
-    names = [name for name, child in model.named_modules() if name and isinstance(child, nn.Linear)]
+    # names only, so that each bf16 weight is freed as soon as its layer is replaced; w8a8 leaves the MLP's
+    # down projection bf16: it reads the gated activations, whose large channels would swamp one int8 scale
+    # per pass (weight-only int8 measured as close, but its kernel is slower than bf16 above a few rows)
+    names = [
+        name
+        for name, child in model.named_modules()
+        if name and isinstance(child, nn.Linear) and not (mode == "w8a8" and name.rsplit(".", 1)[-1] in MLP_OUTPUTS)
+    ]
     cached = _read_rows(cache) if mode != "int4" else {}
+    if not all(_rows_fit(cached, name, model.get_submodule(name)) for name in names):
+        cached = {}  # another model's or an incomplete file: quantize every layer and rewrite it
     fresh: dict[str, torch.Tensor] = {}
-    for name in names:
+
+    @torch.no_grad()  # grad mode is per thread
+    def quantized(name: str) -> nn.Module:
         linear = model.get_submodule(name)
-        if mode == "w8a8" and name.rsplit(".", 1)[-1] in MLP_OUTPUTS:
-            # the MLP's down projection reads the gated activations, whose large channels would swamp one int8
-            # scale per pass: it stays bf16 (weight-only int8 measured as close, but its kernel is slower than
-            # bf16 above a few rows, as in batched decoding)
-            continue
-        new: nn.Module
         if mode in ("int8", "w8a8"):
-            q, sc = cached.get(f"{name}.q"), cached.get(f"{name}.scale")
-            if q is None or sc is None or q.shape != linear.weight.shape or q.dtype != torch.int8:
+            if cached:
+                q, sc = cached.pop(f"{name}.q"), cached.pop(f"{name}.scale")
+            else:
                 q, sc = _int8_rows(linear.weight.detach())
                 fresh[f"{name}.q"], fresh[f"{name}.scale"] = q, sc
-            new = Int8DynamicLinear(linear, (q, sc)) if mode == "w8a8" else Int8Linear(linear, (q, sc))
-        else:
-            parts = None
-            if mode == "int4" and linear.in_features % INT4_GROUP == 0 and linear.out_features % 64 == 0:
-                parts = _pack_int4(linear.weight.detach(), INT4_GROUP, INT4_MAX_ERROR)
-            new = Int4Linear(linear, parts=parts) if parts else Int8Linear(linear)
-            del parts
-        parent_name, _, attr = name.rpartition(".")
-        setattr(model.get_submodule(parent_name) if parent_name else model, attr, new)
-        del linear, new
+            return Int8DynamicLinear(linear, (q, sc)) if mode == "w8a8" else Int8Linear(linear, (q, sc))
+        parts = None
+        if linear.in_features % INT4_GROUP == 0 and linear.out_features % 64 == 0:
+            parts = _pack_int4(linear.weight.detach(), INT4_GROUP, INT4_MAX_ERROR)
+        return Int4Linear(linear, parts=parts) if parts else Int8Linear(linear)
+
+    # torch's kernels let go of the GIL, and fbgemm's packing of a w8a8 weight runs on one thread
+    with ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads())) as pool:
+        for name, new in zip(names, pool.map(quantized, names), strict=True):
+            parent_name, _, attr = name.rpartition(".")
+            setattr(model.get_submodule(parent_name) if parent_name else model, attr, new)
+            del new
     if cache is not None and fresh:
-        _write_rows(cache, {**cached, **fresh})
-    del cached, fresh
-    _copy_remaining(model)
+        _write_rows(cache, fresh)
+    cached.clear()
+    fresh.clear()
+    _copy_remaining(model, checkpoint)
     return model
+
+
+def _rows_fit(cached: dict[str, torch.Tensor], name: str, linear: nn.Module) -> bool:
+    """Whether ``cached`` holds int8 rows and scales for ``linear`` (an ``nn.Linear`` named ``name``)."""
+    q, sc = cached.get(f"{name}.q"), cached.get(f"{name}.scale")
+    if q is None or sc is None or not isinstance(linear, nn.Linear):
+        return False
+    return q.shape == linear.weight.shape and q.dtype == torch.int8 and sc.shape == (linear.out_features,)

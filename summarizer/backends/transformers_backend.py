@@ -224,8 +224,10 @@ class TransformersBackend:
         install_attention(self.model)  # several-token passes without copying the KV cache per query head
         if quantize != "none":
             # a GGUF's converted copy lives in our cache: its int8 rows are kept beside it for the next load
-            cache = rows_cache_file(model_store.converted_dir(gguf), quantize) if gguf is not None else None
-            quantize_weights(self.model, quantize, cache)
+            source = model_store.converted_dir(gguf) if gguf is not None else Path(str(model)).expanduser()
+            cache = rows_cache_file(source, quantize) if gguf is not None else None
+            # the weights left unquantized are read again from the checkpoint, not copied out of its mapping
+            quantize_weights(self.model, quantize, cache, checkpoint=source if source.is_dir() else None)
             self.model_name = f"{self.model_name} [{quantize} weights]"
         if getattr(self.tokenizer, "chat_template", None) is None:
             raise model_store.ModelNotAvailableError(f"model {self.model_name!r} has no chat template")
