@@ -10,6 +10,7 @@ from typing import Any
 from summarizer.article import ArticleError, check_article
 from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
+from summarizer.destinations import fill_destinations
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground
 from summarizer.parse import (
@@ -243,6 +244,7 @@ class Summarizer:
         gates = [lk.conflict_logodds for lk in looks if lk.conflict_logodds is not None]
         if gates and self.conflict_min_logodds is not None and max(gates) < self.conflict_min_logodds:
             data = no_conflict(data)
+        data = add_unlisted_places(fill_destinations(data, text), {})
         data = ground(list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text))), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)
         return Result(data=data, article=text)

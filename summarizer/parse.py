@@ -491,6 +491,50 @@ def _place_alias(alias: str) -> bool:
     return "," not in alias and alias.strip().casefold() not in _PRONOUNS and not _NOT_A_PLACE.search(alias)
 
 
+_PLACE_TYPE = r"(?:city|town|village|province|region|district|area|state|department|governorate|county|municipality)"
+
+
+def _mention_of(alias: str, name: str) -> bool:
+    """Whether ``alias`` (loose form) is only another way to write the place ``name``: with an article,
+    up to two leading words or a type ("the city of Lashkar Gah", "nearby Suárez", "Juba district"),
+    never a place related to it ("the capital of Sinaloa state")."""
+    pattern = (
+        rf"(?:the\s+)?(?:(?!of\b)[\w-]+\s+){{0,2}}(?:{_PLACE_TYPE}\s+of\s+)?"
+        rf"{re.escape(name)}(?:\s+{_PLACE_TYPE})?"
+    )
+    return re.fullmatch(pattern, alias) is not None
+
+
+# Capitalised words that name no place: a phrase whose only capitals are these has no proper name.
+_CALENDAR = re.compile(
+    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|June|July"
+    r"|August|September|October|November|December)\b"
+)
+
+
+def own_place_aliases(locations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each place keeps only aliases that can be its own mention: not a sentence ("south of the city.
+    Stay safe"), not a phrase of four or more words with no capital but a day's or month's ("the bottom of the
+    table on Saturday"), not a mention of another listed place ("city of Lashkar Gah" under "Kandahar"), and not
+    an alias an earlier place already has (one mention names one place)."""
+    names = [_loose(x["name"]) for x in locations]
+    claimed: set[str] = set()
+    out = []
+    for i, item in enumerate(locations):
+        kept = []
+        for alias in item.get("aliases", []):
+            key = _loose(alias)
+            sentence = re.search(r"\b[a-z]{2,}[.!?;:]\s", alias)
+            if sentence or (len(alias.split()) >= 4 and _CALENDAR.sub("", alias).islower()):
+                continue
+            if key in claimed or any(_mention_of(key, n) for j, n in enumerate(names) if j != i and n != names[i]):
+                continue
+            kept.append(alias)
+        claimed.update({names[i], *(_loose(a) for a in kept)})
+        out.append(dict(item, aliases=kept))
+    return out
+
+
 def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
     """Remove duplicate items and aliases, and (given the article) mentions that cut a word."""
     data = dict(data)
@@ -515,6 +559,7 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
             dict(x, aliases=[a for a in x.get("aliases", []) if _place_alias(a) and _loose(a) not in actors])
             for x in data["locations"]
         ]
+        data["locations"] = own_place_aliases(data["locations"])
     if isinstance(data.get("reinforcements"), list):
         data["reinforcements"] = _dedupe(data["reinforcements"], ("sender", "forces", "destination"))
         data["reinforcements"] = _tidy_reinforcements(data["reinforcements"], article)

@@ -1,0 +1,136 @@
+"""Reinforcement destinations from the article's own words.
+
+A small model often leaves a reinforcement's ``destination`` null, or fills it with a phrase that names
+no place ("front line near the airport by Sunday evening"), although the sentence that tells of the
+forces says where they go ("... from Misrata toward Tripoli"). The guide asks for the most specific
+place the article names or clearly points to. This stage, deterministic and model-free, fills such a
+destination from the forces' sentence: a place after a word of direction ("to", "toward", "into",
+"for", "reached"; then "in", "at", "near"), never one after "from". When the sentence names none, the
+story's main place stands (the listed place, not a country, that the article names most often): forces
+"arrived" with no place named arrive where the story is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.parse import is_place_name
+from summarizer.schema import ConflictSummary, Reinforcement
+from summarizer.textspans import fold, is_whole, occurrences, paragraphs
+
+# The words before a place that send forces there; strong ones first.
+_PLACE_WORDS = r"(?:city|town|village|province|region|state|district|area|port|border|capital|outskirts|front)"
+_LEAD = rf"(?:the\s+)?(?:(?:[\w-]+\s+){{0,2}}{_PLACE_WORDS}\s+(?:of\s+)?)?"
+_STRONG = re.compile(rf"\b(?:to|toward|towards|into|for|reach|reached|reaching|join|joined|bound for)\s+{_LEAD}$", re.I)
+_WEAK = re.compile(rf"\b(?:in|at|near|around|on|inside|outside)\s+{_LEAD}$", re.I)
+# An unlisted place right after a strong word ("had left Yerevan for Karabakh").
+_NAMED_AFTER = re.compile(
+    rf"\b(?:to|toward|towards|into|for|reach|reached|reaching)\s+{_LEAD}"
+    r"((?:al-|el-)?[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*){0,3})"
+)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
+
+
+def _sentence(article: str, pos: int) -> tuple[int, int]:
+    """(start, end) of the sentence around offset ``pos``, inside its paragraph."""
+    start, end = next(((s, e) for s, e in paragraphs(article) if s <= pos < e), (0, len(article)))
+    for m in _SENTENCE_END.finditer(article, start, end):
+        if m.end() <= pos:
+            start = m.end()
+        else:
+            return start, m.end()
+    return start, end
+
+
+def _forces_at(article: str, r: Reinforcement) -> int | None:
+    """Where the forces stand: the occurrence whose sentence also names the sender, else the first."""
+    spots = [s for s in occurrences(article, r.forces) if is_whole(article, s, r.forces)]
+    for s in spots:
+        lo, hi = _sentence(article, s)
+        if fold(r.sender) in fold(article[lo:hi]):
+            return s
+    return spots[0] if spots else None
+
+
+def _places(data: ConflictSummary) -> dict[str, str]:
+    """Each listed place mention (folded) -> the listed name it stands for."""
+    out: dict[str, str] = {}
+    for loc in data.locations:
+        for m in [loc.name, *loc.aliases]:
+            if is_place_name(m):
+                out.setdefault(fold(m), loc.name)
+    return out
+
+
+def _count(article: str, mentions: list[str]) -> int:
+    return sum(1 for m in mentions for s in occurrences(article, m) if is_whole(article, s, m))
+
+
+def main_place(data: ConflictSummary, article: str, avoid: set[str] = frozenset()) -> str | None:
+    """The listed place, not a country, that the article names most often (first listed on a tie)."""
+    best, most = None, 0
+    for loc in data.locations:
+        if loc.type == "country" or fold(loc.name) in avoid:
+            continue
+        n = _count(article, [m for m in [loc.name, *loc.aliases] if is_place_name(m)])
+        if n > most:
+            best, most = loc.name, n
+    return best
+
+
+def _listed_in(listed: dict[str, str], name: str) -> str | None:
+    """The listed place that ``name`` is, or whose shortest mention holds it as a whole word ("Karabakh"
+    in "Nagorno-Karabakh")."""
+    key = fold(name)
+    if key in listed:
+        return listed[key]
+    holders = [k for k in listed if re.search(rf"(?<!\w){re.escape(key)}(?!\w)", k)]
+    return listed[min(holders, key=len)] if holders else None
+
+
+def destination_in(article: str, at: int, length: int, listed: dict[str, str], avoid: set[str]) -> str | None:
+    """The place the sentence around ``article[at:at+length]`` sends the forces to, or None."""
+    lo, hi = _sentence(article, at)
+    strong: list[tuple[int, str]] = []
+    weak: list[tuple[int, str]] = []
+    for key, name in listed.items():
+        if fold(name) in avoid:
+            continue
+        for m in re.finditer(r"\s+".join(map(re.escape, key.split())), article[lo:hi], re.IGNORECASE):
+            s = lo + m.start()
+            if not is_whole(article, s, m.group()) or at <= s < at + length:
+                continue
+            before = article[lo:s]
+            if _STRONG.search(before):
+                strong.append((s, name))
+            elif _WEAK.search(before):
+                weak.append((s, name))
+    for m in _NAMED_AFTER.finditer(article, lo, hi):
+        name = m.group(1)
+        if is_place_name(name) and fold(name) not in avoid:
+            strong.append((m.start(1), _listed_in(listed, name) or name))
+    for found in (strong, weak):
+        if found:  # the first after the forces, else the last before them
+            after = [f for f in found if f[0] >= at]
+            return min(after)[1] if after else max(found)[1]
+    return None
+
+
+def fill_destinations(data: ConflictSummary, article: str, *, actors: set[str] | None = None) -> ConflictSummary:
+    """Reinforcements whose destination is null or names no place get the place their sentence sends
+    them to, else the story's main place; a destination that is a place name is kept."""
+    if not data.reinforcements:
+        return data
+    listed = _places(data)
+    actors = actors if actors is not None else {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+    out = []
+    for r in data.reinforcements:
+        if r.destination and is_place_name(r.destination):
+            out.append(r)
+            continue
+        avoid = {fold(x) for x in (r.origin, r.sender) if x} | actors
+        at = _forces_at(article, r)
+        dest = destination_in(article, at, len(r.forces), listed, avoid) if at is not None else None
+        dest = dest or main_place(data, article, avoid)
+        out.append(r.model_copy(update={"destination": dest}))
+    return data.model_copy(update={"reinforcements": out})

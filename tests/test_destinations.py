@@ -1,0 +1,108 @@
+"""Reinforcement destinations filled from the forces' sentence, and place aliases kept to their own place."""
+
+from __future__ import annotations
+
+from summarizer.destinations import fill_destinations, main_place
+from summarizer.parse import own_place_aliases
+from summarizer.schema import Belligerent, ConflictSummary, Location, Reinforcement
+
+ARTICLE = (
+    "VELDA (Wire) - Coastal Front fighters pushed into the port of Marran on Friday.\n"
+    "The navy said two frigates had left Dunmore toward Marran overnight, and that Oskel commandos were "
+    "being flown in from the capital.\n"
+    "Fighting in Marran went on. Residents of Marran fled to Kessel. The Coastal Front holds Marran.\n"
+    "A spokesman said volunteers had left Dunmore for Tarrow on Thursday."
+)
+
+
+def _summary(reinforcements: list[Reinforcement], locations: list[Location] | None = None) -> ConflictSummary:
+    locs = locations or [
+        Location(name="Velda", aliases=[], type="country", within=None),
+        Location(name="Marran", aliases=["the port of Marran"], type="city", within="Velda"),
+        Location(name="Dunmore", aliases=[], type="city", within="Velda"),
+        Location(name="Kessel", aliases=[], type="town", within="Velda"),
+    ]
+    return ConflictSummary(
+        summary="Fighting in Marran.",
+        belligerents=[
+            Belligerent(name="navy", aliases=[], side="government", role="combatant"),
+            Belligerent(name="Coastal Front", aliases=[], side="rebels", role="combatant"),
+        ],
+        locations=locs,
+        reinforcements=reinforcements,
+        quotes=[],
+    )
+
+
+def _one(forces: str, destination: str | None, origin: str | None = None) -> str | None:
+    r = Reinforcement(sender="navy", forces=forces, destination=destination, origin=origin, status="under_way")
+    return fill_destinations(_summary([r]), ARTICLE).reinforcements[0].destination
+
+
+def test_null_destination_takes_the_place_after_toward_not_the_one_after_from() -> None:
+    assert _one("two frigates", None, origin="Dunmore") == "Marran"
+
+
+def test_destination_that_names_no_place_is_replaced() -> None:
+    assert _one("two frigates", "overnight, and that") == "Marran"
+
+
+def test_a_place_name_given_by_the_model_is_kept() -> None:
+    assert _one("two frigates", "Kessel") == "Kessel"
+
+
+def test_without_a_place_in_the_sentence_the_main_place_stands() -> None:
+    # "flown in from the capital": no listed place after a word of direction; Marran is named most
+    assert _one("Oskel commandos", None) == "Marran"
+    assert main_place(_summary([]), ARTICLE) == "Marran"
+
+
+def test_a_country_is_never_the_main_place() -> None:
+    only_country = [Location(name="Velda", aliases=[], type="country", within=None)]
+    assert main_place(_summary([], only_country), ARTICLE) is None
+
+
+def test_unlisted_place_after_for_is_taken_verbatim() -> None:
+    assert _one("volunteers", None) == "Tarrow"
+
+
+def test_unlisted_place_inside_a_listed_name_becomes_that_name() -> None:
+    locs = [Location(name="North Tarrow", aliases=[], type="region", within=None)]
+    r = Reinforcement(sender="navy", forces="volunteers", destination=None, origin=None, status="under_way")
+    assert fill_destinations(_summary([r], locs), ARTICLE).reinforcements[0].destination == "North Tarrow"
+
+
+def test_no_reinforcements_leaves_the_answer_alone() -> None:
+    data = _summary([])
+    assert fill_destinations(data, ARTICLE) is data
+
+
+def _place(name: str, *aliases: str) -> dict:
+    return {"name": name, "aliases": list(aliases), "type": "city", "within": None}
+
+
+def test_place_aliases_that_mention_another_listed_place_go() -> None:
+    out = own_place_aliases(
+        [
+            _place("Lashkar Gah", "capital of Helmand province"),
+            _place("Kandahar", "city of Lashkar Gah", "the city of Kandahar"),
+            _place("Juba", "Juba district"),
+            _place("Marib", "Juba district", "the capital of Juba"),
+        ]
+    )
+    assert [x["aliases"] for x in out] == [
+        ["capital of Helmand province"],
+        ["the city of Kandahar"],
+        ["Juba district"],
+        ["the capital of Juba"],  # a place related to Juba, not Juba itself
+    ]
+
+
+def test_place_aliases_that_are_sentences_or_claimed_twice_go() -> None:
+    out = own_place_aliases(
+        [
+            _place("Tripoli", "south of the city. Stay safe", "the capital"),
+            _place("Misrata", "the capital", "the bottom of the table on Saturday", "Misurata"),
+        ]
+    )
+    assert [x["aliases"] for x in out] == [["the capital"], ["Misurata"]]
