@@ -104,6 +104,20 @@ def support_cues(article: str) -> dict[str, bool]:
     return out
 
 
+# A numbered military unit: an ordinal, up to three capitalised words, a unit word ("6th Infantry Division",
+# "215th Maiwand Corps", "2nd Combined Arms Army", "3rd Military Region").
+_UNIT = regex.compile(
+    rf"(?:{_WORD} )*?(?:\d{{1,3}}(?:st|nd|rd|th)|First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth)"
+    rf"(?: {_WORD}){{0,3}} (?:Division|Brigades?|Corps|Regiment|Battalion|Army|Military Region|Fleet|Squadron"
+    rf"|Infantry|Marines|Group)"
+)
+
+
+def is_unit_name(name: str) -> bool:
+    """Whether ``name`` is a numbered military unit; the guide lists a named unit on its own."""
+    return _UNIT.fullmatch(name) is not None
+
+
 def covered(candidate: str, mentions: list[str]) -> bool:
     """True when ``candidate`` is already said by a mention (same words, or its words inside one, or
     the mention's words inside it: "Syrian" in "Syrian army", "Hama" in "Hama province")."""

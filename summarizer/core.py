@@ -31,6 +31,7 @@ from summarizer.second_look import (
     LOCATION_MIN_LOGODDS,
     SUPPORT_MIN_LOGODDS,
     Look,
+    actor_floor,
     add_backers,
     add_belligerents,
     add_locations,
@@ -223,7 +224,7 @@ class Summarizer:
         if self.actor_min_logodds is not None:
             labels = camp_labels(part)
             for name, score in found.actors.items():
-                if score > self.actor_min_logodds:
+                if score > actor_floor(name, self.actor_min_logodds):
                     found.sides[name] = side_of(backend, messages, gen.text, name, labels)
             part = add_belligerents(part, found, self.actor_min_logodds)
         if self.support_min_logodds is not None:

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from summarizer.candidates import covered, proper_noun_spans, support_cues
+from summarizer.candidates import covered, is_unit_name, proper_noun_spans, support_cues
 from summarizer.parse import abbreviations, initials, is_actor_name, own_aliases, same_number, unlisted_places
 from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
 from summarizer.textspans import fold
@@ -32,6 +32,9 @@ CONFLICT_MIN_LOGODDS: float | None = None
 # Log-odds (yes minus no) of "armed actor" above which a candidate is added as a belligerent, and below
 # which a belligerent of the answer is dropped (None: not acted on).
 ACTOR_MIN_LOGODDS: float | None = 1.25
+# A numbered military unit ("6th Infantry Division") is added unless the model clearly rejects it: the
+# guide lists a named unit on its own, and the model scores such names low (0.0 to 1.0 on dev).
+UNIT_MIN_LOGODDS = -1.0
 KEEP_MIN_LOGODDS: float | None = -0.5
 # A name the article gives as a side's backer ("backed by X", "X-backed") is added as a supporter unless
 # the model clearly rejects it as an armed actor (log-odds at or below this; None: not acted on).
@@ -342,12 +345,20 @@ def add_backers(data: ConflictSummary, found: Look, floor: float) -> ConflictSum
     return _append(data, "belligerents", added, MAX_BELLIGERENTS)
 
 
+def actor_floor(name: str, floor: float) -> float:
+    """The log-odds a candidate actor must pass: ``floor``, or for a numbered unit the lower
+    ``UNIT_MIN_LOGODDS``."""
+    return min(floor, UNIT_MIN_LOGODDS) if is_unit_name(name) else floor
+
+
 def add_belligerents(data: ConflictSummary, found: Look, floor: float) -> ConflictSummary:
-    """The answer with the candidate actors above ``floor`` added as combatants (side as scored); a unit
+    """The answer with the candidate actors above ``floor`` (``actor_floor``) added as combatants (side as
+    scored), unless the model finds a candidate likelier a place (a numbered unit never is one); a unit
     numbered like one already listed or added ("47th Brigade" after "47th Mechanised Brigade") is the same."""
     added: list[Belligerent] = []
     for name, score in found.actors.items():
-        if score <= floor or found.locations.get(name, -99.0) > score:
+        unit = is_unit_name(name)
+        if score <= actor_floor(name, floor) or (not unit and found.locations.get(name, -99.0) > score):
             continue
         if any(same_number(name, b.name) for b in [*data.belligerents, *added]):
             continue

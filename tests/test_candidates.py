@@ -246,3 +246,12 @@ def test_enclosing_spans() -> None:
     assert enclosing_spans("Democratic", text) == {"Democratic Republic of Congo", "Allied Democratic Forces"}
     assert enclosing_spans("Congo", text) is None  # "Congo said" stands alone
     assert enclosing_spans("Kinshasa", text) is None  # not in the text
+
+
+def test_numbered_units_are_told_from_other_names() -> None:
+    from summarizer.candidates import is_unit_name
+
+    units = ["6th Infantry Division", "215th Maiwand Corps", "2nd Combined Arms Army", "3rd Military Region"]
+    assert all(is_unit_name(n) for n in units)
+    others = ["Golden Division", "Syrian army", "6th", "Division", "the 6th division", "Northern Front"]
+    assert not any(is_unit_name(n) for n in others)

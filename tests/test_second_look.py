@@ -548,6 +548,16 @@ def test_add_belligerents_skips_a_unit_numbered_like_one_listed() -> None:
     assert [b.name for b in added] == ["47th Mechanised Brigade", "5th Corps"]
 
 
+def test_a_numbered_unit_passes_a_lower_floor_and_is_never_a_place() -> None:
+    _, data = answer_and_data()
+    found = Look(
+        actors={"12th Kessar Division": 0.25, "Kessar Brigade": 0.25, "4th Infantry Regiment": -1.5},
+        locations={"12th Kessar Division": 1.0},
+    )
+    added = add_belligerents(data, found, 1.25).belligerents[len(data.belligerents) :]
+    assert [b.name for b in added] == ["12th Kessar Division"]
+
+
 def test_side_of_picks_the_likeliest_label() -> None:
     answer, _ = answer_and_data()
     scorer = ScriptedScorer(scores={'government"': -0.5, 'rebels"': -2.0})
