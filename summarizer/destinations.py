@@ -21,11 +21,12 @@ from summarizer.textspans import fold, is_whole, occurrences, paragraphs
 # The words before a place that send forces there; strong ones first.
 _PLACE_WORDS = r"(?:city|town|village|province|region|state|district|area|port|border|capital|outskirts|front)"
 _LEAD = rf"(?:the\s+)?(?:(?:[\w-]+\s+){{0,2}}{_PLACE_WORDS}\s+(?:of\s+)?)?"
-_STRONG = re.compile(rf"\b(?:to|toward|towards|into|for|reach|reached|reaching|join|joined|bound for)\s+{_LEAD}$", re.I)
+_TOWARD = r"(?:to|toward|towards|into|for|reach|reached|reaching)"
+_STRONG = re.compile(rf"\b(?:{_TOWARD}|join|joined|bound for)\s+{_LEAD}$", re.I)
 _WEAK = re.compile(rf"\b(?:in|at|near|around|on|inside|outside)\s+{_LEAD}$", re.I)
 # An unlisted place right after a strong word ("had left Yerevan for Karabakh").
 _NAMED_AFTER = re.compile(
-    rf"\b(?:to|toward|towards|into|for|reach|reached|reaching)\s+{_LEAD}"
+    rf"\b{_TOWARD}\s+{_LEAD}"
     r"((?:al-|el-)?[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*){0,3})"
 )
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
@@ -116,13 +117,13 @@ def destination_in(article: str, at: int, length: int, listed: dict[str, str], a
     return None
 
 
-def fill_destinations(data: ConflictSummary, article: str, *, actors: set[str] | None = None) -> ConflictSummary:
+def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
     """Reinforcements whose destination is null or names no place get the place their sentence sends
     them to, else the story's main place; a destination that is a place name is kept."""
     if not data.reinforcements:
         return data
     listed = _places(data)
-    actors = actors if actors is not None else {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+    actors = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
     out = []
     for r in data.reinforcements:
         if r.destination and is_place_name(r.destination):
