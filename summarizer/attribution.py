@@ -181,20 +181,33 @@ def attribute_quotes(quotes: list[dict[str, Any]], article: str) -> list[dict[st
     """The quotes with each speaker replaced by the one the attribution pattern names, where there is
     one (on the dev split the pattern's speaker was right more often than the model's, also where it is
     a bare "the ministry" or "the officer")."""
+    by_text = pattern_speakers(article)
+    out = []
+    for q in quotes:
+        spk = speaker_of(q.get("text") or "", by_text)
+        if spk:
+            q = dict(q, speaker=spk)
+        out.append(q)
+    return out
+
+
+def pattern_speakers(article: str) -> dict[str, str]:
+    """Each quoted passage's text (spaces normalised, outer commas and stops trimmed) -> the speaker the
+    attribution patterns name (``attribute``); passages with none are left out."""
     passages = quoted_passages(article)
     found = attribute(article, passages)
     by_text: dict[str, str] = {}
     for p in passages:
         if (p.start, p.end) in found:
             by_text.setdefault(_key(p.text), found[(p.start, p.end)])
-    out = []
-    for q in quotes:
-        key = _key(q.get("text") or "")
-        spk = by_text.get(key) or next((v for k, v in by_text.items() if key and key in k), None)
-        if spk and len(spk) <= MAX_SPEAKER:
-            q = dict(q, speaker=spk)
-        out.append(q)
-    return out
+    return by_text
+
+
+def speaker_of(text: str, by_text: dict[str, str]) -> str | None:
+    """The pattern speaker of a quote ``text`` (a whole passage or a piece of one), if it fits the schema."""
+    key = _key(text)
+    spk = by_text.get(key) or next((v for k, v in by_text.items() if key and key in k), None)
+    return spk if spk and len(spk) <= MAX_SPEAKER else None
 
 
 def _key(text: str) -> str:

@@ -14,6 +14,7 @@ from summarizer.destinations import fill_destinations
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground
 from summarizer.parse import (
+    add_unwritten_quotes,
     drop_cross_aliases,
     list_senders,
     merge_acronyms,
@@ -246,6 +247,7 @@ class Summarizer:
         if gates and self.conflict_min_logodds is not None and max(gates) < self.conflict_min_logodds:
             data = no_conflict(data)
         data = add_unlisted_places(fill_destinations(data, text), {})
+        data = add_unwritten_quotes(data, text)
         data = ground(list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text))), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)
         return Result(data=data, article=text)

@@ -15,9 +15,19 @@ from typing import Any
 
 import regex
 
-from summarizer.attribution import attribute_quotes
+from summarizer.attribution import attribute_quotes, pattern_speakers, speaker_of
 from summarizer.candidates import enclosing_spans
-from summarizer.schema import MAX_ALIASES, MAX_BELLIGERENTS, MAX_SIDE, Belligerent, ConflictSummary
+from summarizer.grammar import quote_texts
+from summarizer.schema import (
+    MAX_ALIASES,
+    MAX_BELLIGERENTS,
+    MAX_QUOTE_TEXT,
+    MAX_QUOTES,
+    MAX_SIDE,
+    Belligerent,
+    ConflictSummary,
+    Quote,
+)
 from summarizer.textspans import dateline, has_whole_word, is_whole, occurrences, plain
 from summarizer.textspans import fold as _norm
 from summarizer.validate import _loose
@@ -578,6 +588,29 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
                 for q in data["quotes"]
             ]
     return data
+
+
+def add_unwritten_quotes(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The answer with the quoted passages it does not hold added, where the wire's attribution patterns
+    name a speaker (``attribution.pattern_speakers``).
+
+    The grammar asks the model about the first ``GENERATED_QUOTES`` passages of each chunk only, so a
+    long article's later quotes would be lost. An added quote's affiliation is the one the answer gives
+    the same speaker, else null; a passage with no pattern speaker is left out.
+    """
+    have = {q.text for q in data.quotes}
+    by_text = pattern_speakers(article)
+    known = {_norm(m) for item in [*data.belligerents, *data.locations] for m in [item.name, *item.aliases]}
+    affiliation = {q.speaker: q.speaker_affiliation for q in data.quotes}
+    added = []
+    for text in quote_texts(article, MAX_QUOTE_TEXT):
+        speaker = speaker_of(text, by_text) if text not in have else None
+        if speaker:
+            speaker = resolve_speaker(speaker, article, known)
+            added.append(Quote(text=text, speaker=speaker, speaker_affiliation=affiliation.get(speaker)))
+            have.add(text)
+    room = MAX_QUOTES - len(data.quotes)
+    return data.model_copy(update={"quotes": [*data.quotes, *added[:room]]}) if added and room > 0 else data
 
 
 def unlisted_places(data: ConflictSummary) -> list[str]:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from summarizer.resources import resource_path
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 SCHEMA_ID = f"urn:summarizer:schema:conflict_summary:{SCHEMA_VERSION}"
 SCHEMA_FILE = "conflict_summary.schema.json"
 
@@ -30,7 +30,10 @@ MAX_ALIASES = 6
 MAX_BELLIGERENTS = 12
 MAX_LOCATIONS = 15
 MAX_REINFORCEMENTS = 6
-MAX_QUOTES = 12
+# The model attributes the first GENERATED_QUOTES quoted passages; the rest are attributed from the
+# wire's patterns (``attribution.fill_quotes``), so a long article keeps all its quotes.
+MAX_QUOTES = 40
+GENERATED_QUOTES = 12
 MAX_QUOTE_TEXT = 400
 MAX_SPEAKER = 100
 MAX_SIDE = 40
@@ -204,6 +207,7 @@ def generation_schema() -> dict[str, Any]:
     defs = schema.get("$defs", {})
     for name in [n for n in defs if n.endswith("Spans") or n == "Meta"]:
         del defs[name]
+    schema["properties"]["quotes"]["maxItems"] = GENERATED_QUOTES
     return schema
 
 

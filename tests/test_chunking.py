@@ -71,11 +71,11 @@ def bel(name: str, *aliases: str, side: str = "a") -> dict:
 def test_merge_is_alias_aware_and_bounded() -> None:
     a = _summary(
         belligerents=[bel("Syrian army", "the army")],
-        quotes=[{"text": f"q{i} words here", "speaker": "x", "speaker_affiliation": None} for i in range(8)],
+        quotes=[{"text": f"q{i} words here", "speaker": "x", "speaker_affiliation": None} for i in range(30)],
     )
     b = _summary(
         belligerents=[bel("the army", "government forces"), bel("Rebel Front")],
-        quotes=[{"text": f"q{i} words here", "speaker": "x", "speaker_affiliation": None} for i in range(4, 14)],
+        quotes=[{"text": f"q{i} words here", "speaker": "x", "speaker_affiliation": None} for i in range(20, 50)],
     )
     m = merge([a, b])
     assert [x.name for x in m.belligerents] == ["Syrian army", "Rebel Front"]

@@ -674,3 +674,54 @@ def test_names_the_article_gives_as_one() -> None:
     assert names_same("Khankendi", "Stepanakert", text)
     assert names_same("the Oskars", "Oskar Army", text)
     assert not names_same("Minova", "Goma", text)  # a list, not a second name
+
+
+def _quote_article(n: int) -> str:
+    paras = [f'"Position {i} is holding and the men are tired," said Captain Ivo Maric {i}.' for i in range(n)]
+    return "\n\n".join(["Fighting went on near the river on Monday.", *paras])
+
+
+def test_quotes_past_the_generated_cap_are_added_with_their_pattern_speaker() -> None:
+    from summarizer.parse import add_unwritten_quotes
+    from summarizer.schema import GENERATED_QUOTES, MAX_QUOTES, Quote, generation_schema
+
+    article = _quote_article(GENERATED_QUOTES + 3)
+    assert generation_schema()["properties"]["quotes"]["maxItems"] == GENERATED_QUOTES < MAX_QUOTES
+    written = [
+        Quote(
+            text=f"Position {i} is holding and the men are tired",
+            speaker=f"Captain Ivo Maric {i}",
+            speaker_affiliation="army" if i == 0 else None,
+        )
+        for i in range(GENERATED_QUOTES)
+    ]
+    data = ConflictSummary(summary="s", belligerents=[], locations=[], reinforcements=[], quotes=written)
+    out = add_unwritten_quotes(data, article)
+    assert [q.text for q in out.quotes[:GENERATED_QUOTES]] == [q.text for q in written]
+    added = out.quotes[GENERATED_QUOTES:]
+    assert [(q.text, q.speaker) for q in added] == [
+        (f"Position {i} is holding and the men are tired", f"Captain Ivo Maric {i}")
+        for i in range(GENERATED_QUOTES, GENERATED_QUOTES + 3)
+    ]
+    assert all(q.speaker_affiliation is None for q in added)
+    # nothing is added twice, and a passage with no attribution pattern is not added
+    assert add_unwritten_quotes(out, article).quotes == out.quotes
+    bare = article + '\n\nThe wall by the bridge read: "Nobody knows who wrote this line here."'
+    assert len(add_unwritten_quotes(out, bare).quotes) == len(out.quotes)
+
+
+def test_an_added_quote_takes_the_affiliation_its_speaker_has_in_the_answer() -> None:
+    from summarizer.parse import add_unwritten_quotes
+    from summarizer.schema import Quote
+
+    article = (
+        'Shelling hit the town. "We will hold the bridge," said Major Ana Ruiz.\n\n'
+        '"The river is our best defence now," said Major Ana Ruiz.'
+    )
+    first = Quote(text="We will hold the bridge", speaker="Major Ana Ruiz", speaker_affiliation="the army")
+    data = ConflictSummary(summary="s", belligerents=[], locations=[], reinforcements=[], quotes=[first])
+    out = add_unwritten_quotes(data, article)
+    assert [(q.text, q.speaker_affiliation) for q in out.quotes] == [
+        ("We will hold the bridge", "the army"),
+        ("The river is our best defence now", "the army"),
+    ]
