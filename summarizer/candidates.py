@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import regex
 
-from summarizer.textspans import body_ranges, fold
+from summarizer.textspans import body_ranges, fold, quoted_passages
 
 # A capitalised word (letters, inner apostrophes, hyphens and dots: "Al-Bab", "Ma'arat", "U.S."),
 # optionally prefixed by a lower-case particle joined with a hyphen ("al-Sham", "el-Fasher").
@@ -146,3 +146,23 @@ def enclosing_spans(name: str, article: str) -> set[str] | None:
             return None
         out.add(_trim(article[holder[0] : holder[1]]))
     return out if found else None
+
+
+# Words for real violence and armed actors that sport, business and politics rarely use as figures of speech
+# ("offensive", "troops", "battle", "war", "attack" are left out: they are).
+_VIOLENCE = re.compile(
+    r"\b(?:killed|killing|wounded|injured|died|dead|deaths?|casualties|bombings?|explosions?|exploded|shelling"
+    r"|shelled|air ?strikes?|gunmen|gunfire|guerrillas?|rebels?|militants?|insurgents?|soldiers|militias?"
+    r"|jihadists?|artillery|massacre|ambushed|hostages?|assassinat(?:ed|ion)|terrorists?|clashes|clashed)\b",
+    re.IGNORECASE,
+)
+
+
+def violence_cues(article: str) -> set[str]:
+    """The distinct words of real violence (``_VIOLENCE``, lower-cased) the article uses outside quotation
+    marks (a manager's "it was a war out there" is not a cue)."""
+    chars = list(article)
+    for p in quoted_passages(article):
+        chars[p.start : p.end] = " " * (p.end - p.start)
+    return {m.group().lower() for m in _VIOLENCE.finditer("".join(chars))}
+

@@ -13,6 +13,7 @@ from summarizer.chunking import merge, split_chunks
 from summarizer.destinations import fill_destinations
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground
+from summarizer.movements import add_movements
 from summarizer.parse import (
     add_unwritten_quotes,
     drop_cross_aliases,
@@ -27,6 +28,7 @@ from summarizer.result import Result
 from summarizer.schema import SCHEMA_VERSION, ConflictSummary, Meta, generation_schema
 from summarizer.second_look import (
     ACTOR_MIN_LOGODDS,
+    ARMED_MIN_LOGODDS,
     CONFLICT_MIN_LOGODDS,
     KEEP_MIN_LOGODDS,
     LOCATION_MIN_LOGODDS,
@@ -37,9 +39,11 @@ from summarizer.second_look import (
     add_belligerents,
     add_locations,
     add_unlisted_places,
+    armed_kinds,
     camp_labels,
     drop_belligerents,
     fix_role_sides,
+    is_control,
     look,
     no_conflict,
     side_of,
@@ -70,8 +74,10 @@ class Summarizer:
     quantized engine, else "none"), "none" (bf16), "int8" or "int4" (weight-only) or "w8a8" (int8
     weights and activations); speed and quality of each are measured in the README.
     ``location_min_logodds`` / ``actor_min_logodds`` / ``keep_min_logodds`` / ``support_min_logodds`` /
-    ``conflict_min_logodds``: the second look's thresholds (None: only record the scores in
-    ``meta.second_look``, change nothing).
+    ``conflict_min_logodds`` / ``armed_min_logodds``: the second look's thresholds (None: only record the
+    scores in ``meta.second_look``, change nothing). ``armed_min_logodds``: an article whose belligerents
+    the model all types as no armed kind of actor (a club, a ministry, a company) gets empty belligerents,
+    locations and reinforcements.
     """
 
     def __init__(
@@ -88,6 +94,7 @@ class Summarizer:
         actor_min_logodds: float | None = ACTOR_MIN_LOGODDS,
         keep_min_logodds: float | None = KEEP_MIN_LOGODDS,
         support_min_logodds: float | None = SUPPORT_MIN_LOGODDS,
+        armed_min_logodds: float | None = ARMED_MIN_LOGODDS,
     ) -> None:
         if max_new_tokens < 64:
             raise ValueError("max_new_tokens must be at least 64")
@@ -102,6 +109,7 @@ class Summarizer:
         self.actor_min_logodds = actor_min_logodds
         self.keep_min_logodds = keep_min_logodds
         self.support_min_logodds = support_min_logodds
+        self.armed_min_logodds = armed_min_logodds
         self.prompts: PromptSet = load_prompts()
         self._schema = generation_schema()
 
@@ -234,6 +242,7 @@ class Summarizer:
                 if score > self.support_min_logodds:
                     found.sides[name] = side_of(backend, messages, gen.text, name, labels, own=False)
             part = add_backers(part, found, self.support_min_logodds)
+        found.armed = armed_kinds(backend, messages, [b.name for b in part.belligerents])
         gen.timings["second_look_s"] = round(time.perf_counter() - t1, 4)
         return part, found
 
@@ -246,7 +255,9 @@ class Summarizer:
         gates = [lk.conflict_logodds for lk in looks if lk.conflict_logodds is not None]
         if gates and self.conflict_min_logodds is not None and max(gates) < self.conflict_min_logodds:
             data = no_conflict(data)
-        data = add_unlisted_places(fill_destinations(data, text), {})
+        if is_control(looks, text, self.armed_min_logodds):
+            data = no_conflict(data)
+        data = add_unlisted_places(fill_destinations(add_movements(data, text), text), {})
         data = add_unwritten_quotes(data, text)
         data = ground(list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text))), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)
@@ -289,6 +300,7 @@ class Summarizer:
                 "keep_min_logodds": self.keep_min_logodds,
                 "support_min_logodds": self.support_min_logodds,
                 "conflict_min_logodds": self.conflict_min_logodds,
+                "armed_min_logodds": self.armed_min_logodds,
                 "draft_tokens": getattr(self.backend, "draft_tokens", None),
                 "quantize": getattr(self.backend, "quantize", None),
             },

@@ -19,7 +19,10 @@ from summarizer.schema import ConflictSummary, Reinforcement
 from summarizer.textspans import fold, is_whole, occurrences, paragraphs
 
 # The words before a place that send forces there; strong ones first.
-_PLACE_WORDS = r"(?:city|town|village|province|region|state|district|area|port|border|capital|outskirts|front)"
+_PLACE_WORDS = (
+    r"(?:city|town|village|province|region|state|district|area|port|border|capital|outskirts|front|approaches|gates"
+    r"|edge|vicinity|direction|axis)"
+)
 _LEAD = rf"(?:the\s+)?(?:(?:[\w-]+\s+){{0,2}}{_PLACE_WORDS}\s+(?:of\s+)?)?"
 _TOWARD = r"(?:to|toward|towards|into|for|reach|reached|reaching)"
 _STRONG = re.compile(rf"\b(?:{_TOWARD}|join|joined|bound for)\s+{_LEAD}$", re.I)

@@ -14,11 +14,12 @@ before it: the transformers backend scores them together, one pass over all thei
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from summarizer.candidates import covered, is_unit_name, proper_noun_spans, support_cues
+from summarizer.candidates import covered, is_unit_name, proper_noun_spans, support_cues, violence_cues
 from summarizer.parse import abbreviations, initials, is_actor_name, own_aliases, same_number, unlisted_places
 from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
 from summarizer.textspans import fold
@@ -58,6 +59,23 @@ ACTOR_QUESTION = (
     "in, or militarily backs a side of, the reported events? Answer with JSON. Name: "
 )
 ANSWER_PREFIX = '{"answer":'
+# What kind of actor each belligerent of the answer is: an article where none is an army, armed group,
+# police or country (a football club, a ministry, a company) reports no armed conflict. Each kind is
+# scored by its first token (the kinds differ there), all names in one pass.
+KIND_QUESTION = (
+    "\n\nQuestion: what kind of actor is the following, as this article tells it? Choose one: army, armed group, "
+    "police, country, sports team, company, government agency, political party, person or other. Answer with "
+    "JSON. Name: "
+)
+KIND_PREFIX = '{"kind":"'
+ARMED_KINDS = ("arm", "armed", "pol", "country")  # army, armed group, police, country
+OTHER_KINDS = ("sports", "company", "government", "political", "person", "other")
+# An answer whose belligerents all score at or below this (log-odds of an armed kind against the others)
+# is taken for a control article. Dev and constructed controls: -5.9 to -1.5 (a rugby match 0.75, not
+# caught); conflict articles: 0.79 and up. None: only record the scores.
+ARMED_MIN_LOGODDS: float | None = -1.0
+# ... and that uses at most this many distinct words of real violence outside quotation marks.
+MAX_VIOLENCE_CUES = 1
 
 
 # Words after a name that show it is a noun (a place), not an adjective of nationality.
@@ -87,6 +105,7 @@ class Look:
     checked: dict[str, float] = field(default_factory=dict)  # the answer's belligerents -> the same
     backers: dict[str, float] = field(default_factory=dict)  # named as a side's backer -> the same
     sides: dict[str, str] = field(default_factory=dict)
+    armed: dict[str, float] = field(default_factory=dict)  # the answer's belligerents -> armed kind log-odds
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -97,6 +116,7 @@ class Look:
             "checked": {k: round(v, 3) for k, v in self.checked.items()},
             "backers": {k: round(v, 3) for k, v in self.backers.items()},
             "sides": dict(self.sides),
+            "armed": {k: round(v, 3) for k, v in self.armed.items()},
         }
 
 
@@ -202,6 +222,40 @@ def look(
         yes, no = scorer.continuation_logprobs(_ask(messages, GATE_QUESTION), ANSWER_PREFIX, ["true", "false"])
         found.conflict_logodds = yes - no
     return found
+
+
+def armed_kinds(scorer: Scorer, messages: list[dict[str, str]], names: list[str]) -> dict[str, float]:
+    """For each name, the log-odds that the article makes it an armed kind of actor (``ARMED_KINDS``)
+    rather than another kind (``OTHER_KINDS``), from the first token of the kind's name."""
+    names = list(dict.fromkeys(names))
+    if not names:
+        return {}
+    asks = [(_ask(messages, KIND_QUESTION + json.dumps(n, ensure_ascii=False)), KIND_PREFIX) for n in names]
+    kinds = [*ARMED_KINDS, *OTHER_KINDS]
+    many = getattr(scorer, "continuation_logprobs_many", None)
+    if many is not None:
+        rows = many(asks, kinds)
+    else:
+        rows = [scorer.continuation_logprobs(m, a, kinds) for m, a in asks]
+    k = len(ARMED_KINDS)
+    return {n: _logsumexp(row[:k]) - _logsumexp(row[k:]) for n, row in zip(names, rows, strict=True)}
+
+
+def _logsumexp(xs: list[float]) -> float:
+    top = max(xs)
+    return top + math.log(sum(math.exp(x - top) for x in xs))
+
+
+def is_control(looks: list[Look], article: str, floor: float | None = ARMED_MIN_LOGODDS) -> bool:
+    """Whether the article reports no armed conflict: the answer's belligerents, in every chunk that scored
+    any, are all no armed kind of actor (``armed_kinds`` at or below ``floor``), and the article uses at
+    most one word of real violence outside quotation marks (``candidates.violence_cues``), so that a
+    report of killings whose actors the model names badly ("a man", "the government") is never emptied.
+    False when nothing was scored or ``floor`` is None."""
+    scored = [lk.armed for lk in looks if lk.armed]
+    if floor is None or not scored or any(max(a.values()) > floor for a in scored):
+        return False
+    return len(violence_cues(article)) <= MAX_VIOLENCE_CUES
 
 
 def yes_no(scorer: Scorer, messages: list[dict[str, str]], question: str, names: list[str]) -> dict[str, float]:

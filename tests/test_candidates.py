@@ -255,3 +255,12 @@ def test_numbered_units_are_told_from_other_names() -> None:
     assert all(is_unit_name(n) for n in units)
     others = ["Golden Division", "Syrian army", "6th", "Division", "the 6th division", "Northern Front"]
     assert not any(is_unit_name(n) for n in others)
+
+
+def test_violence_cues_are_real_violence_words_outside_quotation_marks() -> None:
+    from summarizer.candidates import violence_cues
+
+    text = 'Gunmen killed two soldiers near the bridge. "We went to war on the pitch and shot well," he said.'
+    assert violence_cues(text) == {"gunmen", "killed", "soldiers"}
+    calm = 'The party\'s troops launched an offensive on the budget. "Rebels killed us," he joked.'
+    assert violence_cues(calm) == set()

@@ -371,6 +371,7 @@ def test_as_meta_without_gate() -> None:
         "checked": {},
         "backers": {},
         "sides": {},
+        "armed": {},
     }
 
 
@@ -663,3 +664,50 @@ def test_side_of_a_supporter_is_never_its_own_name() -> None:
     assert scorer.calls[-1][2] == ['rebels"', 'government"']
     # with no camp labels at all, its own name is the only label there is
     assert side_of(scorer, MESSAGES, answer, "Varnia", [], own=False) == "Varnia"
+
+
+# ---- armed kinds and the control check ----------------------------------------------------------------
+
+
+class KindScorer:
+    """Scores the kind question: ``kinds`` maps a name to the kind (first token) it makes likeliest."""
+
+    def __init__(self, kinds: dict[str, str]) -> None:
+        self.kinds = kinds
+        self.calls = 0
+
+    def continuation_logprobs(
+        self, messages: list[dict[str, str]], answer_prefix: str, continuations: list[str]
+    ) -> list[float]:
+        from summarizer.second_look import KIND_PREFIX, KIND_QUESTION
+
+        self.calls += 1
+        content = messages[-1]["content"]
+        assert answer_prefix == KIND_PREFIX and KIND_QUESTION in content
+        best = self.kinds[json.loads(content.split(KIND_QUESTION)[-1])]
+        return [-0.1 if c == best else -5.0 for c in continuations]
+
+
+def test_armed_kinds_scores_each_name_once_armed_against_other_kinds() -> None:
+    from summarizer.second_look import armed_kinds
+
+    scorer = KindScorer({"Rapid Support Forces": "armed", "Castlemoor United": "sports", "Russia": "country"})
+    got = armed_kinds(scorer, MESSAGES, ["Rapid Support Forces", "Castlemoor United", "Russia", "Russia"])
+    assert scorer.calls == 3
+    assert got["Rapid Support Forces"] > 3 and got["Russia"] > 3
+    assert got["Castlemoor United"] < -3
+    assert armed_kinds(scorer, MESSAGES, []) == {}
+
+
+def test_is_control_only_when_no_chunk_has_an_armed_actor_and_the_text_tells_of_no_violence() -> None:
+    from summarizer.second_look import is_control
+
+    calm = 'United beat Rovers 2-1. "It was a war out there, and my troops were killed," said the manager.'
+    bloody = "Two men were killed and three wounded when gunmen opened fire in the market."
+    club, army = Look(armed={"United": -4.0, "Rovers": -2.0}), Look(armed={"army": 2.0, "club": -4.0})
+    assert is_control([club], calm, -1.0)  # the quote's war words are no cue
+    assert not is_control([club], bloody, -1.0)  # killings reported: never emptied
+    assert not is_control([club, army], calm, -1.0)  # one chunk with an armed actor: a conflict
+    assert not is_control([Look()], calm, -1.0)  # nothing scored: no decision
+    assert not is_control([club], calm, None)
+    assert not is_control([Look(armed={"United": -0.5})], calm, -1.0)

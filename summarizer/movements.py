@@ -1,0 +1,233 @@
+"""Reinforcements the answer left out, read from the article's own sentences.
+
+A small model lists one or two movements of forces and stops, although wire copy tells of them in a few
+fixed shapes: a listed side, a verb of sending or moving, then what is sent ("Russia was moving two motor
+rifle brigades from the Zaporizhzhia region toward Pokrovsk", "the army had flown two battalions of the
+Republican Guard in from Kinshasa"), or the forces first in the passive ("a further 800 South African
+soldiers would be sent to Goma"). This stage, deterministic and model-free, finds such sentences; the
+sender is the first listed belligerent named in the clause that holds the verb (after the last "said" or
+"that" before it; else earlier in the sentence), the forces are the words after the verb up to a
+preposition or a comma (before "be sent" in the passive) and must name troops, fighters, weapons or
+equipment. A denied or negated movement ("denied sending troops") is not one. The destination is left
+to ``destinations.fill_destinations``; the origin is the place after "from".
+
+A movement is added only when the answer has none from the same sender to the same place, and the
+answer's belligerents name its sender: the stage never invents an actor.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from summarizer.destinations import _listed_in, _places, _sentence, destination_in, main_place
+from summarizer.parse import is_place_name, names_forces
+from summarizer.schema import MAX_FORCES, MAX_REINFORCEMENTS, ConflictSummary, Reinforcement
+from summarizer.textspans import fold, occurrences, paragraphs
+
+_MOVE = (
+    r"sent|send|sends|sending|deployed|deploy|deploys|deploying|dispatched|dispatch|dispatches|dispatching"
+    r"|rushed|rush|rushes|rushing|moved|move|moves|moving|flown|flew|fly|flies|flying|brought|bring|brings"
+    r"|bringing|airlifted|airlift|airlifting|transferred|transfer|transferring|redeployed|redeploy|redeploying"
+)
+_PARTICLE = r"(?:\s+(?:in|up|out))?"
+_ACTIVE = re.compile(rf"\b(?:{_MOVE}){_PARTICLE}\s+(?=\S)", re.I)
+_PASSIVE = re.compile(rf"\b(?:be|been|being|was|were|are|is)\s+(?:{_MOVE}){_PARTICLE}\b", re.I)
+# Where the forces' words end after the verb: a preposition, a clause, punctuation.
+_FORCES_END = re.compile(
+    r"\s+(?:from|to|toward|towards|into|in|on|onto|over|across|at|near|around|along|through|by|as|after|before"
+    r"|against|with|for|home|back|since|until|that|which|who|while|and\s+(?:had|has|have|was|were|is|are|deployed|sent|moved))\b|[,;:.()\"“”]",
+    re.I,
+)
+# Words before a passive verb after which the forces' phrase starts.
+_BOUNDARY = re.compile(r"\b(?:said|says|that|but|while|when|as|because|told|whether|if)\b|[,;:“\"]", re.I)
+_REPORTED = re.compile(r"\b(?:said|says|told|tells|added|announced|reported|according to|that)\b", re.I)
+# A movement denied, refused, asked about or only wondered at is not one.
+_NEGATED = re.compile(
+    r"\b(?:not|never|no|denied|deny|denies|denying|refused|refuses|rejected|dismissed|whether|if)\b", re.I
+)
+# Words after the forces that make the movement a withdrawal.
+_AWAY = re.compile(r"^\s*(?:home|back|away|out of)\b", re.I)
+_AUX_END = re.compile(
+    r"(?:\s+(?:would|will|had|have|has|could|may|might|must|are|is|were|was|now|already|also|still|soon))+$", re.I
+)
+_PLANNED = re.compile(
+    r"\b(?:will|would|plans?|planned|planning|to be|expected|intends?|promised|pledged|set to)\b", re.I
+)
+_UNDER_WAY = re.compile(r"\b(?:moving|sending|being|heading|on (?:the|their) way|en route|rushing|bringing)\b", re.I)
+_FROM = re.compile(
+    r"\bfrom\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,2}(?:city|town|province|region|state|stronghold|base)\s+of\s+)?"
+    r"((?:al-|el-)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})"
+)
+
+
+@dataclass
+class Movement:
+    """A movement of forces found in the article: ``forces`` stands at ``article[at:at+len(forces)]``."""
+
+    at: int
+    forces: str
+    verb_at: int
+    status: str
+
+
+def _trim_forces(words: str) -> str:
+    """The forces' phrase without a leading "in"/"a further" connective or trailing adverb."""
+    words = re.sub(r"^(?:in|up|out)\s+", "", words.strip(), flags=re.I)
+    words = re.sub(r"\s+(?:in|up|out|back|south|north|east|west|there|here|again)$", "", words, flags=re.I)
+    return words.strip()
+
+
+def find_movements(article: str) -> list[Movement]:
+    """Every sentence's movements of forces (``Movement``), in article order; negated ones left out."""
+    out: list[Movement] = []
+    seen: set[int] = set()
+    for p_lo, p_hi in paragraphs(article):
+        pos = p_lo
+        while pos < p_hi:
+            lo, hi = _sentence(article, pos)
+            hi = max(hi, lo + 1)
+            sent = article[lo:hi]
+            for m in _ACTIVE.finditer(sent):
+                participle = not m.group().rstrip().endswith("ing")
+                if participle and re.search(r"\b(?:be|been|being|was|were|are|is)\s+$", sent[: m.start()]):
+                    continue  # a passive verb: below
+                rest = sent[m.end() :]
+                end = _FORCES_END.search(rest)
+                forces = _trim_forces(rest[: end.start()] if end else rest)
+                if end and _AWAY.match(rest[end.start() :]):
+                    continue
+                _add(out, seen, lo, sent, m.start(), sent.find(forces, m.end()) if forces else -1, forces)
+            for m in _PASSIVE.finditer(sent):
+                if re.match(r"(?:are|is)\s+deployed\b", m.group(), re.I) or re.match(r"\w+\s+moving", m.group()):
+                    continue  # forces where they stand, or moving on their own: no passive movement
+                head = sent[: m.start()].rstrip()
+                start = max((b.end() for b in _BOUNDARY.finditer(head)), default=0)
+                forces = _trim_forces(_AUX_END.sub("", head[start:]))
+                forces = re.sub(r"^(?:the|a|an)\s+(?=(?:further|more|additional)\b)", "", forces, flags=re.I)
+                _add(out, seen, lo, sent, m.start(), head.rfind(forces) if forces else -1, forces)
+            pos = hi
+    return sorted(out, key=lambda mv: mv.at)
+
+
+def _add(out: list[Movement], seen: set[int], lo: int, sent: str, verb: int, at: int, forces: str) -> None:
+    if at < 0 or not forces or re.match(r"(?:and|or|but)\b", forces, re.I) or len(forces) > MAX_FORCES:
+        return
+    if len(forces.split()) > 10 or not names_forces(forces):
+        return
+    if not re.search(r"[a-z]", forces) or lo + at in seen:
+        return
+    clause = sent[: verb]
+    if _NEGATED.search(clause[max(0, clause.rfind(",")) :] if "," in clause else clause):
+        return
+    status = "planned" if _PLANNED.search(sent[max(0, verb - 40) : verb + 20]) else (
+        "under_way" if _UNDER_WAY.search(sent[max(0, verb - 12) : verb + 20]) else "arrived"
+    )
+    seen.add(lo + at)
+    out.append(Movement(at=lo + at, forces=forces, verb_at=lo + verb, status=status))
+
+
+_STATE_FORCE = re.compile(r"^([A-Z][a-z]+(?:n|i|ese))\s+(?:forces|army|troops|military|armed forces|soldiers)$")
+
+
+def _country_of(name: str, article: str) -> str | None:
+    """The country a state's forces are named after, when the article names it: "Russian forces" ->
+    "Russia", "Sudanese army" -> "Sudan", "Ukrainian troops" -> "Ukraine"."""
+    m = _STATE_FORCE.match(name.strip())
+    if not m:
+        return None
+    w = m.group(1)
+    for stem in (w[:-1], w[:-3] + "e", w[:-3] + "a", w[:-2] + "o", w[:-4] + "o", w[:-3], w[:-2]):
+        if len(stem) > 3 and re.search(rf"(?<![\w-]){re.escape(stem)}(?![\w-])", article):
+            return stem
+    return None
+
+
+def _mentions(data: ConflictSummary, article: str) -> list[tuple[str, str]]:
+    """(mention, listed name) for every belligerent name and alias, and the country a state's forces are
+    named after; longest mention first."""
+    pairs = [(m, b.name) for b in data.belligerents for m in dict.fromkeys([b.name, *b.aliases])]
+    taken = {fold(m) for m, _ in pairs}
+    for b in data.belligerents:
+        country = _country_of(b.name, article)
+        if country and fold(country) not in taken:
+            pairs.append((country, b.name))
+            taken.add(fold(country))
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def _first_named(text: str, mentions: list[tuple[str, str]]) -> str | None:
+    """The listed belligerent whose mention stands first in ``text`` (whole words, case-insensitive)."""
+    best: tuple[int, str] | None = None
+    for mention, name in mentions:
+        m = re.search(rf"(?<![\w-]){re.escape(mention)}(?![\w-])", text, re.IGNORECASE)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), name)
+    return best[1] if best else None
+
+
+def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> str | None:
+    """The listed belligerent that sends ``mv``: the first named in the clause of its verb, else the first
+    named earlier in the sentence (a passive movement's sender is the one that announces it)."""
+    lo, _ = _sentence(article, mv.verb_at)
+    before = article[lo : mv.verb_at]
+    cut = 0
+    for m in _REPORTED.finditer(before):
+        cut = m.end()
+    at = mv.at - lo
+    if mv.at > mv.verb_at:  # active: the subject of the verb's clause ("it": the one that said so)
+        clause = before[cut:]
+        found = _first_named(clause, mentions)
+        if found is None and re.match(r"\s*(?:it|they)\b", clause, re.I):
+            found = _first_named(before[:cut], mentions)
+        return found or _first_named(mv.forces, mentions)
+    # passive: a side named before the forces in their clause, else the one that announces them
+    return (
+        _first_named(before[cut:at], mentions)
+        or _first_named(before[:cut], mentions)
+        or _first_named(mv.forces, mentions)  # "South African soldiers"
+    )
+
+
+def _origin(article: str, mv: Movement, listed: dict[str, str]) -> str | None:
+    lo, hi = _sentence(article, mv.verb_at)
+    for m in _FROM.finditer(article, mv.verb_at, hi):
+        name = m.group(1)
+        if is_place_name(name):
+            return _listed_in(listed, name) or name
+    return None
+
+
+def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The answer with the movements it left out added (``find_movements``), one per sender and place,
+    while the schema's bound leaves room."""
+    if not data.belligerents:
+        return data
+    mentions = _mentions(data, article)
+    listed = _places(data)
+    actors = {fold(m) for m, _ in mentions}
+    have = {(fold(r.sender), fold(r.destination or "")) for r in data.reinforcements}
+    told = [(at, at + len(r.forces)) for r in data.reinforcements for at in occurrences(article, r.forces)]
+    added: list[Reinforcement] = []
+    for mv in find_movements(article):
+        if any(lo < mv.at + len(mv.forces) and mv.at < hi for lo, hi in told):
+            continue  # the answer tells of these forces already
+        sender = sender_of(article, mv, mentions)
+        if sender is None:
+            continue
+        avoid = {fold(sender)} | actors
+        origin = _origin(article, mv, listed)
+        if origin is not None:
+            avoid.add(fold(origin))
+        dest = destination_in(article, mv.at, len(mv.forces), listed, avoid) or main_place(data, article, avoid)
+        key = (fold(sender), fold(dest or ""))
+        if key in have:
+            continue
+        have.add(key)
+        added.append(
+            Reinforcement(sender=sender, forces=mv.forces, destination=dest, origin=origin, status=mv.status)
+        )
+    room = MAX_REINFORCEMENTS - len(data.reinforcements)
+    if not added or room <= 0:
+        return data
+    return data.model_copy(update={"reinforcements": [*data.reinforcements, *added[:room]]})

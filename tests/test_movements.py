@@ -1,0 +1,73 @@
+"""Movements of forces read from the article's sentences (summarizer/movements.py)."""
+
+from __future__ import annotations
+
+from summarizer.movements import add_movements, find_movements
+from summarizer.schema import Belligerent, ConflictSummary, Location, Reinforcement
+
+ARTICLE = (
+    "TALVIK (Wire) - Fighting raged around the town of Talvik on Monday.\n\n"
+    "Military intelligence said the Northern Army was moving three armoured brigades from the Ossen region "
+    "toward Talvik, and had massed artillery on the ridge.\n\n"
+    "The Free Hills Front, which controls the capital Marra, also brought in fighters from Marra over the weekend, "
+    "according to local sources in Talvik.\n\n"
+    "A defence ministry spokesman said a further 500 Northern soldiers would be sent to Talvik next week.\n\n"
+    "The Free Hills Front denied sending tanks to the town.\n\n"
+    "Asked whether reinforcements had been sent to Talvik, the spokesman declined to comment.\n\n"
+    "The government said it would bring the troops home by the end of the year."
+)
+
+
+def _data(reinforcements: list[Reinforcement] | None = None) -> ConflictSummary:
+    return ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(name="Northern Army", aliases=["the army"], side="government", role="combatant"),
+            Belligerent(name="Free Hills Front", aliases=[], side="rebels", role="combatant"),
+        ],
+        locations=[
+            Location(name="Talvik", aliases=[], type="town", within=None),
+            Location(name="Ossen region", aliases=[], type="region", within=None),
+            Location(name="Marra", aliases=[], type="city", within=None),
+        ],
+        reinforcements=reinforcements or [],
+        quotes=[],
+    )
+
+
+def test_find_movements_reads_active_and_passive_shapes_and_skips_denied_asked_and_withdrawn() -> None:
+    found = [(m.forces, m.status) for m in find_movements(ARTICLE)]
+    assert ("three armoured brigades", "under_way") in found
+    assert ("fighters", "arrived") in found
+    assert ("further 500 Northern soldiers", "planned") in found
+    forces = [f for f, _ in found]
+    assert "tanks" not in forces  # denied
+    assert "reinforcements" not in forces  # only asked about
+    assert not any("troops" in f for f in forces)  # brought home: a withdrawal
+    assert not any("artillery" in f for f in forces)  # massed where they are: no movement verb
+
+
+def test_add_movements_names_sender_destination_and_origin_from_the_sentence() -> None:
+    out = add_movements(_data(), ARTICLE)
+    got = {(r.sender, r.forces, r.destination, r.origin) for r in out.reinforcements}
+    assert ("Northern Army", "three armoured brigades", "Talvik", "Ossen region") in got
+    assert ("Free Hills Front", "fighters", "Talvik", "Marra") in got
+    # the passive one has no listed sender in its sentence ("a defence ministry spokesman"): left out
+    assert not any("500" in r.forces for r in out.reinforcements)
+
+
+def test_add_movements_keeps_what_the_answer_tells_and_never_repeats_a_sender_and_place() -> None:
+    told = Reinforcement(
+        sender="Northern Army", forces="three armoured brigades", destination="Talvik", origin=None, status="under_way"
+    )
+    out = add_movements(_data([told]), ARTICLE)
+    assert out.reinforcements[0] == told
+    assert [(r.sender, r.forces) for r in out.reinforcements[1:]] == [("Free Hills Front", "fighters")]
+    other = told.model_copy(update={"forces": "reinforcements"})  # same sender and place, other words
+    again = add_movements(_data([other]), ARTICLE)
+    assert [r.sender for r in again.reinforcements].count("Northern Army") == 1
+
+
+def test_add_movements_adds_nothing_without_belligerents() -> None:
+    empty = _data().model_copy(update={"belligerents": []})
+    assert add_movements(empty, ARTICLE) == empty
