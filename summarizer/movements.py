@@ -43,6 +43,7 @@ _FORCES_END = re.compile(
 _BOUNDARY = re.compile(r"\b(?:said|says|that|but|while|when|as|because|told|whether|if)\b|[,;:“\"]", re.I)
 _REPORTED = re.compile(r"\b(?:said|says|told|tells|added|announced|reported|according to|that)\b", re.I)
 # A movement denied, refused, asked about or only wondered at is not one.
+_ACCUSED = re.compile(r"\b(?:accused|accuses|accusing|blamed|blames)\s+(.+?)\s+(?:of|for)\s*$", re.I)
 _NEGATED = re.compile(
     r"\b(?:not|never|no|denied|deny|denies|denying|refused|refuses|rejected|dismissed|whether|if)\b", re.I
 )
@@ -144,8 +145,9 @@ def _country_of(name: str, article: str) -> str | None:
 
 
 def _mentions(data: ConflictSummary, article: str) -> list[tuple[str, str]]:
-    """(mention, listed name) for every belligerent name and alias, and the country a state's forces are
-    named after; longest mention first."""
+    """(mention, listed name) for every belligerent name and alias, the country a state's forces are named
+    after, and the countries listed only as places (a state that sends forces is an actor under the
+    guide); longest mention first."""
     pairs = [(m, b.name) for b in data.belligerents for m in dict.fromkeys([b.name, *b.aliases])]
     taken = {fold(m) for m, _ in pairs}
     for b in data.belligerents:
@@ -153,7 +155,23 @@ def _mentions(data: ConflictSummary, article: str) -> list[tuple[str, str]]:
         if country and fold(country) not in taken:
             pairs.append((country, b.name))
             taken.add(fold(country))
+    for loc in data.locations:
+        if loc.type == "country" and fold(loc.name) not in taken:
+            pairs.append((loc.name, loc.name))
+            taken.add(fold(loc.name))
     return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def _senders_not_places(data: ConflictSummary, senders: set[str]) -> ConflictSummary:
+    """Countries the answer listed as places that turn out to send forces elsewhere: no longer places
+    (they become supporters through ``parse.list_senders``), unless another listed place lies within them
+    or forces go to a place within them."""
+    inside = {fold(loc.within) for loc in data.locations if loc.within}
+    inside |= {fold(r.destination) for r in data.reinforcements if r.destination}
+    gone = {s for s in senders if s not in inside}
+    if not gone:
+        return data
+    return data.model_copy(update={"locations": [loc for loc in data.locations if fold(loc.name) not in gone]})
 
 
 def _first_named(text: str, mentions: list[tuple[str, str]]) -> str | None:
@@ -177,8 +195,9 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
     at = mv.at - lo
     if mv.at > mv.verb_at:  # active: the subject of the verb's clause ("it": the one that said so)
         clause = before[cut:]
-        found = _first_named(clause, mentions)
-        if found is None and re.match(r"\s*(?:it|they)\b", clause, re.I):
+        accused = _ACCUSED.search(clause)  # "Armenia has accused Turkey of sending ..."
+        found = _first_named(accused.group(1) if accused else clause, mentions)
+        if found is None and re.search(r"\b(?:it|they)\b", clause, re.I):
             found = _first_named(before[:cut], mentions)
         return found or _first_named(mv.forces, mentions)
     # passive: a side named before the forces in their clause, else the one that announces them
@@ -198,18 +217,43 @@ def _origin(article: str, mv: Movement, listed: dict[str, str]) -> str | None:
     return None
 
 
+def _fix_senders(
+    data: ConflictSummary, article: str, movements: list[Movement], mentions: list[tuple[str, str]]
+) -> ConflictSummary:
+    """The answer's reinforcements whose forces a found movement holds take that movement's sender where
+    its sentence names one (a small model often gives the receiver: "Ukrainian servicemen" for the
+    systems Germany sends); a reinforcement that then repeats an earlier one's sender and place goes."""
+    out: list[Reinforcement] = []
+    seen: set[tuple[str, str]] = set()
+    for r in data.reinforcements:
+        spots = [(at, at + len(r.forces)) for at in occurrences(article, r.forces)]
+        for mv in movements:
+            if any(lo < mv.at + len(mv.forces) and mv.at < hi for lo, hi in spots):
+                sender = sender_of(article, mv, mentions)
+                if sender and fold(sender) != fold(r.sender):
+                    r = r.model_copy(update={"sender": sender})
+                break
+        key = (fold(r.sender), fold(r.destination or ""))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return data if out == data.reinforcements else data.model_copy(update={"reinforcements": out})
+
+
 def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
     """The answer with the movements it left out added (``find_movements``), one per sender and place,
     while the schema's bound leaves room."""
     if not data.belligerents:
         return data
     mentions = _mentions(data, article)
+    movements = find_movements(article)
+    data = _fix_senders(data, article, movements, mentions)
     listed = _places(data)
     actors = {fold(m) for m, _ in mentions}
     have = {(fold(r.sender), fold(r.destination or "")) for r in data.reinforcements}
     told = [(at, at + len(r.forces)) for r in data.reinforcements for at in occurrences(article, r.forces)]
     added: list[Reinforcement] = []
-    for mv in find_movements(article):
+    for mv in movements:
         if any(lo < mv.at + len(mv.forces) and mv.at < hi for lo, hi in told):
             continue  # the answer tells of these forces already
         sender = sender_of(article, mv, mentions)
@@ -227,7 +271,8 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
         added.append(
             Reinforcement(sender=sender, forces=mv.forces, destination=dest, origin=origin, status=mv.status)
         )
-    room = MAX_REINFORCEMENTS - len(data.reinforcements)
-    if not added or room <= 0:
-        return data
-    return data.model_copy(update={"reinforcements": [*data.reinforcements, *added[:room]]})
+    room = max(0, MAX_REINFORCEMENTS - len(data.reinforcements))
+    if added and room:
+        data = data.model_copy(update={"reinforcements": [*data.reinforcements, *added[:room]]})
+    actors = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+    return _senders_not_places(data, {fold(r.sender) for r in data.reinforcements} - actors)

@@ -71,3 +71,30 @@ def test_add_movements_keeps_what_the_answer_tells_and_never_repeats_a_sender_an
 def test_add_movements_adds_nothing_without_belligerents() -> None:
     empty = _data().model_copy(update={"belligerents": []})
     assert add_movements(empty, ARTICLE) == empty
+
+
+def test_a_sender_that_is_the_receiver_takes_the_sentence_sender_and_a_sending_country_is_no_place() -> None:
+    article = (
+        "Fighting went on around Talvik.\n\n"
+        "Norland said on Monday it would send two more air defence systems to Talvik, and Ostia accused "
+        "Vesta of sending mercenaries to the front near Talvik."
+    )
+    data = _data(
+        [
+            Reinforcement(
+                sender="Northern Army",
+                forces="two more air defence systems",
+                destination="Talvik",
+                origin="Norland",
+                status="planned",
+            )
+        ]
+    )
+    states = [Location(name=n, aliases=[], type="country", within=None) for n in ("Norland", "Vesta")]
+    places = [*data.locations, *states]
+    out = add_movements(data.model_copy(update={"locations": places}), article)
+    assert [(r.sender, r.forces) for r in out.reinforcements] == [
+        ("Norland", "two more air defence systems"),
+        ("Vesta", "mercenaries"),
+    ]
+    assert [loc.name for loc in out.locations] == ["Talvik", "Ossen region", "Marra"]
