@@ -21,6 +21,7 @@ from summarizer.parse import (
     merge_acronyms,
     parse,
     split_senders,
+    split_unit_aliases,
     unlisted_places,
 )
 from summarizer.prompting import PromptSet, build_messages, load_prompts
@@ -257,7 +258,7 @@ class Summarizer:
             data = no_conflict(data)
         if is_control(looks, text, self.armed_min_logodds):
             data = no_conflict(data)
-        data = add_unlisted_places(fill_destinations(add_movements(data, text), text), {})
+        data = add_unlisted_places(fill_destinations(add_movements(split_unit_aliases(data), text), text), {})
         data = add_unwritten_quotes(data, text)
         data = ground(list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text))), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)

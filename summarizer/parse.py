@@ -21,11 +21,13 @@ from summarizer.grammar import quote_texts
 from summarizer.schema import (
     MAX_ALIASES,
     MAX_BELLIGERENTS,
+    MAX_LOCATIONS,
     MAX_QUOTE_TEXT,
     MAX_QUOTES,
     MAX_SIDE,
     Belligerent,
     ConflictSummary,
+    Location,
     Quote,
 )
 from summarizer.textspans import dateline, has_whole_word, is_whole, occurrences, plain
@@ -611,6 +613,47 @@ def add_unwritten_quotes(data: ConflictSummary, article: str) -> ConflictSummary
             have.add(text)
     room = MAX_QUOTES - len(data.quotes)
     return data.model_copy(update={"quotes": [*data.quotes, *added[:room]]}) if added and room > 0 else data
+
+
+# An alias that names the administrative unit a place lies in: "capital of Helmand province", "the provincial
+# capital of X", or the unit's name itself ("Helmand province" under "Lashkar Gah").
+_UNIT_ALIAS = re.compile(
+    r"^(?:the\s+)?(?:(?:provincial|regional|state)\s+)?(?:capital|city|town)\s+of\s+(?:the\s+)?(?P<of>.+)$|^(?P<unit>.+)$",
+    re.IGNORECASE,
+)
+_UNIT_NAME = re.compile(
+    r"^(?:al-|el-)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,2}\s+(?P<kind>province|region|state|governorate|district|county)$"
+)
+_UNIT_TYPES = {"state": "province", "governorate": "province", "county": "district"}
+
+
+def split_unit_aliases(data: ConflictSummary) -> ConflictSummary:
+    """Locations with the administrative unit an alias names made a location of its own: the guide lists
+    the province a town is in as a place, while a small model writes "capital of Helmand province" or
+    "Helmand province" as an alias of "Lashkar Gah". The unit ("Helmand province", type from its last
+    word) is added unless listed, and becomes the host's ``within`` when it has none; the alias goes."""
+    names = {_norm(loc.name) for loc in data.locations}
+    hosts: list[Location] = []
+    added: list[Location] = []
+    for loc in data.locations:
+        kept, within = [], loc.within
+        for alias in loc.aliases:
+            m = _UNIT_ALIAS.match(alias)
+            unit = (m.group("of") or m.group("unit")).strip() if m else ""
+            kind = _UNIT_NAME.match(unit)
+            if not kind or _norm(loc.name) in _norm(unit):  # "Gogjali district" is Gogjali itself
+                kept.append(alias)
+                continue
+            if _norm(unit) not in names:
+                names.add(_norm(unit))
+                word = kind.group("kind").lower()
+                added.append(Location(name=unit, aliases=[], type=_UNIT_TYPES.get(word, word), within=None))
+            within = within or unit
+        hosts.append(loc if kept == loc.aliases else loc.model_copy(update={"aliases": kept, "within": within}))
+    if not added and hosts == data.locations:
+        return data
+    room = max(0, MAX_LOCATIONS - len(hosts))
+    return data.model_copy(update={"locations": [*hosts, *added[:room]]})
 
 
 def unlisted_places(data: ConflictSummary) -> list[str]:

@@ -725,3 +725,28 @@ def test_an_added_quote_takes_the_affiliation_its_speaker_has_in_the_answer() ->
         ("We will hold the bridge", "the army"),
         ("The river is our best defence now", "the army"),
     ]
+
+
+def test_an_alias_naming_the_province_a_place_lies_in_becomes_a_location_of_its_own() -> None:
+    from summarizer.parse import split_unit_aliases
+    from summarizer.schema import Location
+
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[],
+        locations=[
+            Location(name="Talvik", aliases=["capital of Ossen province", "Talvik city"], type="city", within=None),
+            Location(name="Marra", aliases=["Marra district", "Lower Vale region"], type="town", within="Ostia"),
+            Location(name="Lower Vale region", aliases=[], type="region", within=None),
+        ],
+        reinforcements=[],
+        quotes=[],
+    )
+    out = split_unit_aliases(data)
+    got = {loc.name: (loc.aliases, loc.within, loc.type) for loc in out.locations}
+    assert got["Talvik"] == (["Talvik city"], "Ossen province", "city")
+    assert got["Ossen province"] == ([], None, "province")
+    # "Marra district" is Marra itself; a listed unit is not added twice; a given within is kept
+    assert got["Marra"] == (["Marra district"], "Ostia", "town")
+    assert [loc.name for loc in out.locations].count("Lower Vale region") == 1
+    assert split_unit_aliases(out) == out
