@@ -35,18 +35,27 @@ def select(
     return records
 
 
-def _commit() -> str | None:
+def _git(*args: str) -> str | None:
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            cwd=Path(__file__).resolve().parent,
+            ["git", *args], capture_output=True, text=True, timeout=5, cwd=Path(__file__).resolve().parent
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _commit() -> str | None:
+    """The checkout's commit, with "-dirty" when tracked files differ from it."""
+    head = _git("rev-parse", "--short", "HEAD")
+    if not head:
+        return None
+    return head + ("-dirty" if _git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+# Taken when the harness is imported (the start of a run), so that a commit made while a long run goes on
+# is not recorded as the code that ran.
+_COMMIT_AT_START = _commit()
 
 
 def run_meta(model: str | None = None, prompt_version: str | None = None) -> dict[str, Any]:
@@ -57,7 +66,7 @@ def run_meta(model: str | None = None, prompt_version: str | None = None) -> dic
         "model": model,
         "prompt_version": prompt_version,
         "schema_version": SCHEMA_VERSION,
-        "commit": _commit(),
+        "commit": _COMMIT_AT_START,
         "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
     }
