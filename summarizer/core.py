@@ -10,7 +10,7 @@ from typing import Any
 from summarizer.article import ArticleError, check_article
 from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
-from summarizer.destinations import fill_destinations
+from summarizer.destinations import add_dateline_country, fill_destinations
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground
 from summarizer.movements import add_movements
@@ -259,6 +259,7 @@ class Summarizer:
         if is_control(looks, text, self.armed_min_logodds):
             data = no_conflict(data)
         data = add_unlisted_places(fill_destinations(add_movements(split_unit_aliases(data), text), text), {})
+        data = add_dateline_country(data, text)
         data = add_unwritten_quotes(data, text)
         data = ground(list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text))), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 
 from summarizer.parse import is_place_name
-from summarizer.schema import ConflictSummary, Reinforcement
-from summarizer.textspans import fold, is_whole, occurrences, paragraphs
+from summarizer.schema import MAX_LOCATIONS, ConflictSummary, Location, Reinforcement
+from summarizer.textspans import dateline, fold, has_whole_word, is_whole, occurrences, paragraphs
 
 # The words before a place that send forces there; strong ones first.
 _PLACE_WORDS = (
@@ -138,3 +138,29 @@ def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
         dest = dest or main_place(data, article, avoid)
         out.append(r.model_copy(update={"destination": dest}))
     return data.model_copy(update={"reinforcements": out})
+
+
+# "CULIACAN, Mexico (Meridian News) -": the place after the city's comma (not a date: "Nov 24").
+_DATELINE_PLACE = re.compile(r"^[A-Z][A-Z.'’ /-]+,\s+(?P<place>[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*){0,4})")
+_MONTH = re.compile(r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b")
+
+
+def add_dateline_country(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The answer with the country of a "CITY, Country" dateline listed (type country) when the answer
+    lists belligerents, does not list that country, and the story also names it outside the dateline:
+    the guide lists the country the conflict is in, and the wire names it after a city it expects
+    readers not to know."""
+    span = dateline(article)
+    if span is None or not data.belligerents or len(data.locations) >= MAX_LOCATIONS:
+        return data
+    m = _DATELINE_PLACE.match(article, span[0], span[1])
+    if m is None or _MONTH.match(m.group("place")):
+        return data
+    country = m.group("place").strip()
+    listed = {fold(x) for loc in data.locations for x in [loc.name, *loc.aliases]}
+    body = article[: span[0]] + " " * (span[1] - span[0]) + article[span[1] :]
+    if fold(country) in listed or not is_place_name(country) or not has_whole_word(body, country):
+        return data
+    added = Location(name=country, aliases=[], type="country", within=None)
+    return data.model_copy(update={"locations": [*data.locations, added]})
+

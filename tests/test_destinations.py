@@ -106,3 +106,22 @@ def test_place_aliases_that_are_sentences_or_claimed_twice_go() -> None:
         ]
     )
     assert [x["aliases"] for x in out] == [["the capital"], ["Misurata"]]
+
+
+def test_the_country_of_a_city_country_dateline_is_listed_when_the_story_names_it_too() -> None:
+    from summarizer.destinations import add_dateline_country
+    from summarizer.schema import Belligerent, ConflictSummary, Location
+
+    article = "TALVIK, Norland (Wire) - Norland flew 600 soldiers into Talvik on Monday after clashes."
+    bel = Belligerent(name="Norland", aliases=[], side="government", role="combatant")
+    town = Location(name="Talvik", aliases=[], type="city", within=None)
+    data = ConflictSummary(summary="s", belligerents=[bel], locations=[town], reinforcements=[], quotes=[])
+    out = add_dateline_country(data, article)
+    assert [(loc.name, loc.type) for loc in out.locations] == [("Talvik", "city"), ("Norland", "country")]
+    assert add_dateline_country(out, article) == out  # listed already
+    only_dateline = "TALVIK, Norland (Wire) - Soldiers flew into Talvik on Monday after clashes."
+    assert add_dateline_country(data, only_dateline) == data  # named only in the dateline: not a location
+    dated = "TALVIK, Nov 24 (Wire) - Norland flew 600 soldiers into Talvik."
+    assert add_dateline_country(data, dated) == data
+    control = data.model_copy(update={"belligerents": []})
+    assert add_dateline_country(control, article) == control
