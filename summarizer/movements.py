@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.destinations import _listed_in, _places, _sentence, destination_in, main_place
+from summarizer.destinations import _forces_at, _listed_in, _places, _sentence, destination_in, main_place
 from summarizer.parse import is_place_name, names_forces
 from summarizer.schema import MAX_FORCES, MAX_REINFORCEMENTS, ConflictSummary, Reinforcement
 from summarizer.textspans import fold, occurrences, paragraphs
@@ -43,6 +43,13 @@ _FORCES_END = re.compile(
 _BOUNDARY = re.compile(r"\b(?:said|says|that|but|while|when|as|because|told|whether|if)\b|[,;:“\"]", re.I)
 _REPORTED = re.compile(r"\b(?:said|says|told|tells|added|announced|reported|according to|that)\b", re.I)
 # A movement denied, refused, asked about or only wondered at is not one.
+_ASIDE = re.compile(r",[^,]*,")
+# The subject of a clause that is a named armed force: capitalised words ending in a word for one.
+_NAMED_FORCE = re.compile(
+    r"^\s*(?:the\s+)?(?P<name>(?:[A-Z][\w'’-]*\s+){0,4}(?:Brigades?|Army|Forces|Front|Guards?|Militias?|Corps"
+    r"|Division|Regiment|Battalions?|Movement|Group|Rebels|Fighters|Police))\b(?=\s+(?:has|have|had|was|were|is|are"
+    r"|also|then|later|on|last|this|earlier|would|will|\w+ed|\w+s)\b)"
+)
 _ACCUSED = re.compile(r"\b(?:accused|accuses|accusing|blamed|blames)\s+(.+?)\s+(?:of|for)\s*$", re.I)
 _NEGATED = re.compile(
     r"\b(?:not|never|no|denied|deny|denies|denying|refused|refuses|rejected|dismissed|whether|if)\b", re.I
@@ -194,11 +201,15 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
         cut = m.end()
     at = mv.at - lo
     if mv.at > mv.verb_at:  # active: the subject of the verb's clause ("it": the one that said so)
-        clause = before[cut:]
+        # an aside between commas is no subject ("the Giants Brigades, a force backed by the UAE, had sent")
+        clause = _ASIDE.sub(" ", before[cut:])
         accused = _ACCUSED.search(clause)  # "Armenia has accused Turkey of sending ..."
-        found = _first_named(accused.group(1) if accused else clause, mentions)
+        clause = accused.group(1) if accused else clause
+        found = _first_named(clause, mentions)
         if found is None and re.search(r"\b(?:it|they)\b", clause, re.I):
             found = _first_named(before[:cut], mentions)
+        if found is None and (named := _NAMED_FORCE.search(clause)):
+            return named.group("name")  # a named force the answer did not list ("the Giants Brigades")
         return found or _first_named(mv.forces, mentions)
     # passive: a side named before the forces in their clause, else the one that announces them
     return (
@@ -226,9 +237,11 @@ def _fix_senders(
     out: list[Reinforcement] = []
     seen: set[tuple[str, str]] = set()
     for r in data.reinforcements:
-        spots = [(at, at + len(r.forces)) for at in occurrences(article, r.forces)]
+        # where the answer's sender is named with them, else the first; words written more than once
+        # ("fighters") cannot say which movement they are
+        at = _forces_at(article, r) if len(occurrences(article, r.forces)) == 1 else None
         for mv in movements:
-            if any(lo < mv.at + len(mv.forces) and mv.at < hi for lo, hi in spots):
+            if at is not None and at < mv.at + len(mv.forces) and mv.at < at + len(r.forces):
                 sender = sender_of(article, mv, mentions)
                 if sender and fold(sender) != fold(r.sender):
                     r = r.model_copy(update={"sender": sender})

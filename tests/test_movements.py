@@ -98,3 +98,15 @@ def test_a_sender_that_is_the_receiver_takes_the_sentence_sender_and_a_sending_c
         ("Vesta", "mercenaries"),
     ]
     assert [loc.name for loc in out.locations] == ["Talvik", "Ossen region", "Marra"]
+
+
+def test_an_aside_is_no_subject_and_an_unlisted_named_force_can_send() -> None:
+    article = (
+        "Fighting went on around Talvik.\n\n"
+        "A military source said the Ridge Brigades, a force backed by the Northern Army, had sent hundreds "
+        "of fighters toward Talvik on Monday."
+    )
+    out = add_movements(_data(), article)
+    assert [(r.sender, r.forces, r.destination) for r in out.reinforcements] == [
+        ("Ridge Brigades", "hundreds of fighters", "Talvik")
+    ]
