@@ -19,6 +19,7 @@ from summarizer.parse import (
     drop_cross_aliases,
     list_senders,
     merge_acronyms,
+    merge_state_forces,
     parse,
     split_senders,
     split_unit_aliases,
@@ -258,7 +259,8 @@ class Summarizer:
             data = no_conflict(data)
         if is_control(looks, text, self.armed_min_logodds):
             data = no_conflict(data)
-        data = add_unlisted_places(fill_destinations(add_movements(split_unit_aliases(data), text), text), {})
+        data = merge_state_forces(split_unit_aliases(data), text)
+        data = add_unlisted_places(fill_destinations(add_movements(data, text), text), {})
         data = add_dateline_country(data, text)
         data = add_unwritten_quotes(data, text)
         data = ground(list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text))), text)

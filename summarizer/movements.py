@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.destinations import _forces_at, _listed_in, _places, _sentence, destination_in, main_place
-from summarizer.parse import is_place_name, names_forces
+from summarizer.parse import is_place_name, names_forces, state_of
 from summarizer.schema import MAX_FORCES, MAX_REINFORCEMENTS, ConflictSummary, Reinforcement
 from summarizer.textspans import fold, occurrences, paragraphs
 
@@ -135,22 +135,6 @@ def _add(out: list[Movement], seen: set[int], lo: int, sent: str, verb: int, at:
     out.append(Movement(at=lo + at, forces=forces, verb_at=lo + verb, status=status))
 
 
-_STATE_FORCE = re.compile(r"^([A-Z][a-z]+(?:n|i|ese))\s+(?:forces|army|troops|military|armed forces|soldiers)$")
-
-
-def _country_of(name: str, article: str) -> str | None:
-    """The country a state's forces are named after, when the article names it: "Russian forces" ->
-    "Russia", "Sudanese army" -> "Sudan", "Ukrainian troops" -> "Ukraine"."""
-    m = _STATE_FORCE.match(name.strip())
-    if not m:
-        return None
-    w = m.group(1)
-    for stem in (w[:-1], w[:-3] + "e", w[:-3] + "a", w[:-2] + "o", w[:-4] + "o", w[:-3], w[:-2]):
-        if len(stem) > 3 and re.search(rf"(?<![\w-]){re.escape(stem)}(?![\w-])", article):
-            return stem
-    return None
-
-
 def _mentions(data: ConflictSummary, article: str) -> list[tuple[str, str]]:
     """(mention, listed name) for every belligerent name and alias, the country a state's forces are named
     after, and the countries listed only as places (a state that sends forces is an actor under the
@@ -158,7 +142,7 @@ def _mentions(data: ConflictSummary, article: str) -> list[tuple[str, str]]:
     pairs = [(m, b.name) for b in data.belligerents for m in dict.fromkeys([b.name, *b.aliases])]
     taken = {fold(m) for m, _ in pairs}
     for b in data.belligerents:
-        country = _country_of(b.name, article)
+        country = state_of(b.name, article)
         if country and fold(country) not in taken:
             pairs.append((country, b.name))
             taken.add(fold(country))

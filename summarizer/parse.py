@@ -656,6 +656,62 @@ def split_unit_aliases(data: ConflictSummary) -> ConflictSummary:
     return data.model_copy(update={"locations": [*hosts, *added[:room]]})
 
 
+# A state's own forces or government named after it: "Sudan's army", "Somalia's government", "Sudanese Armed
+# Forces", "Somali National Army".
+_STATE_POSSESSIVE = re.compile(
+    r"^(?:the\s+)?(?P<state>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)['’]s\s+(?:army|armed forces|military|forces|troops"
+    r"|general staff|national army|government)$",
+    re.IGNORECASE,
+)
+_STATE_DEMONYM = re.compile(
+    r"^(?:the\s+)?(?P<demonym>[A-Z][a-z]+(?:n|i|ese))\s+(?:army|armed forces|military|forces|troops|national army"
+    r"|soldiers)$",
+    re.IGNORECASE,
+)
+
+
+def state_of(name: str, article: str, countries: set[str] = frozenset()) -> str | None:
+    """The state whose own forces or government ``name`` is, as the article writes it ("Sudan's army",
+    "Sudanese Armed Forces" -> "Sudan"; a name in ``countries``, folded, is its own state), else None.
+    A demonym's state must be a listed country or a word of the article ("Somali" -> "Somalia")."""
+    name = name.strip()
+    if m := _STATE_POSSESSIVE.match(name):
+        return m.group("state")
+    if m := _STATE_DEMONYM.match(name):
+        w = m.group("demonym")
+        for stem in (w + "a", w[:-1], w[:-3] + "e", w[:-3] + "a", w[:-2] + "o", w[:-4] + "o", w[:-3], w[:-2]):
+            if len(stem) > 3 and (
+                _norm(stem) in countries or re.search(rf"(?<![\w-]){re.escape(stem)}(?![\w-])", article)
+            ):
+                return stem
+        return None
+    return name if _norm(name) in countries else None
+
+
+def merge_state_forces(data: ConflictSummary, article: str) -> ConflictSummary:
+    """One belligerent per state: a state's forces or government listed more than once ("Sudan's army" and
+    "Sudanese Armed Forces", "Rwanda" and "Rwanda's army") become one item, the first, with the others'
+    names as aliases (a combatant if any was)."""
+    countries = {_norm(loc.name) for loc in data.locations if loc.type == "country"}
+    first: dict[str, int] = {}
+    out: list[Belligerent] = []
+    for b in data.belligerents:
+        state = state_of(b.name, article, countries)
+        key = _norm(state) if state else None
+        if key is None or key not in first:
+            if key is not None:
+                first[key] = len(out)
+            out.append(b)
+            continue
+        host = out[first[key]]
+        aliases = [a for a in dict.fromkeys([*host.aliases, b.name, *b.aliases]) if _norm(a) != _norm(host.name)]
+        role = "combatant" if "combatant" in (host.role, b.role) else host.role
+        out[first[key]] = host.model_copy(update={"aliases": aliases[:MAX_ALIASES], "role": role})
+    if len(out) == len(data.belligerents):
+        return data
+    return data.model_copy(update={"belligerents": out})
+
+
 def unlisted_places(data: ConflictSummary) -> list[str]:
     """Places the answer names but does not list as locations, in order: the ``within`` of a location,
     then a reinforcement's destination and origin. The guide lists the country or region of the conflict

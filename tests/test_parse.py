@@ -750,3 +750,31 @@ def test_an_alias_naming_the_province_a_place_lies_in_becomes_a_location_of_its_
     assert got["Marra"] == (["Marra district"], "Ostia", "town")
     assert [loc.name for loc in out.locations].count("Lower Vale region") == 1
     assert split_unit_aliases(out) == out
+
+
+def test_a_state_listed_more_than_once_by_its_forces_is_one_belligerent() -> None:
+    from summarizer.parse import merge_state_forces, state_of
+    from summarizer.schema import Belligerent, Location
+
+    article = "Norland's army and the Norlandian Armed Forces, with Ostia, fought the Free Hills Front in Norland."
+    assert state_of("Norland's army", article) == "Norland"
+    assert state_of("Norlandian Armed Forces", article) == "Norland"
+    assert state_of("Free Hills Front", article) is None
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(name="Norland's army", aliases=[], side="government", role="supporter"),
+            Belligerent(name="Free Hills Front", aliases=[], side="rebels", role="combatant"),
+            Belligerent(name="Norlandian Armed Forces", aliases=["the army"], side="government", role="combatant"),
+            Belligerent(name="Norland", aliases=[], side="government", role="combatant"),
+        ],
+        locations=[Location(name="Norland", aliases=[], type="country", within=None)],
+        reinforcements=[],
+        quotes=[],
+    )
+    out = merge_state_forces(data, article)
+    assert [(b.name, b.aliases, b.role) for b in out.belligerents] == [
+        ("Norland's army", ["Norlandian Armed Forces", "the army", "Norland"], "combatant"),
+        ("Free Hills Front", [], "combatant"),
+    ]
+    assert merge_state_forces(out, article) == out
