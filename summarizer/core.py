@@ -17,6 +17,7 @@ from summarizer.movements import add_movements
 from summarizer.parse import (
     add_unwritten_quotes,
     drop_cross_aliases,
+    drop_speaker_bases,
     list_senders,
     merge_acronyms,
     merge_state_forces,
@@ -261,7 +262,7 @@ class Summarizer:
             data = no_conflict(data)
         data = merge_state_forces(split_unit_aliases(data), text)
         data = add_unlisted_places(fill_destinations(add_movements(data, text), text), {})
-        data = add_dateline_country(data, text)
+        data = add_dateline_country(drop_speaker_bases(data, text), text)
         data = add_unwritten_quotes(data, text)
         data = ground(list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text))), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)

@@ -712,6 +712,50 @@ def merge_state_forces(data: ConflictSummary, article: str) -> ConflictSummary:
     return data.model_copy(update={"belligerents": out})
 
 
+# Where a place stands only as the base of people who speak or watch ("told reporters in Zagreb", "a U.N.
+# official in Baghdad said", "a research group in Kyiv", "a Kyiv-based monitor"), or for a government by
+# metonymy ("Baku denied", "according to Kyiv", "under Kyiv's control"), it is no place of the fighting.
+_BASE_BEFORE = re.compile(
+    r"(?:\b(?:reporters|officials?|spokes(?:man|woman|person)|group|monitor|observatory|analysts?|agency|government"
+    r"|ministry|embassy|correspondents?|journalists?|diplomats?|office|headquarters|conference|talks|meeting|summit"
+    r"|court|parliament|mission|envoy|sources?)\s+(?:\w+\s+)?(?:in|from)|\baccording\s+to)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_BASE_AFTER = re.compile(
+    r"^(?:-based\b|['’]s\s+(?:control|government|forces|troops|army|allies|officials|leaders)\b"
+    r"|\s+(?:has|have|had)\s+(?:also\s+|not\s+)?(?:said|denied|accused|announced|claimed|called|warned|insisted"
+    r"|lowered|raised|asked|sent|promised|pledged|rejected|blamed)\b"
+    r"|,?\s+(?:said|says|say|denied|deny|denies|accused|accuses|announced|claimed|claims|called"
+    r"|calls|warned|warns|insisted|insists|blamed|blames|rejected|rejects)\b)",
+    re.IGNORECASE,
+)
+
+
+def drop_speaker_bases(data: ConflictSummary, article: str) -> ConflictSummary:
+    """Locations, other than countries, that the article names only as the base of people who speak or
+    watch, or for a government by metonymy (``_BASE_BEFORE``, ``_BASE_AFTER``): the guide lists no place
+    named only as the base of a non-combatant. Places forces move from or to are kept."""
+    moved = {_norm(p) for r in data.reinforcements for p in (r.destination, r.origin) if p}
+    kept = []
+    for loc in data.locations:
+        spots = [
+            (at, m)
+            for m in dict.fromkeys([loc.name, *loc.aliases])
+            for at in occurrences(article, m)
+            if is_whole(article, at, m)
+        ]
+        only_bases = bool(spots) and all(
+            _BASE_BEFORE.search(article[max(0, at - 60) : at])
+            or _BASE_AFTER.match(article[at + len(m) : at + len(m) + 40])
+            for at, m in spots
+        )
+        if loc.type == "country" or not only_bases or _norm(loc.name) in moved:
+            kept.append(loc)
+    if len(kept) == len(data.locations):
+        return data
+    return data.model_copy(update={"locations": kept})
+
+
 def unlisted_places(data: ConflictSummary) -> list[str]:
     """Places the answer names but does not list as locations, in order: the ``within`` of a location,
     then a reinforcement's destination and origin. The guide lists the country or region of the conflict

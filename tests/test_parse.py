@@ -778,3 +778,29 @@ def test_a_state_listed_more_than_once_by_its_forces_is_one_belligerent() -> Non
         ("Free Hills Front", [], "combatant"),
     ]
     assert merge_state_forces(out, article) == out
+
+
+def test_a_place_named_only_as_a_speakers_base_or_for_a_government_is_no_location() -> None:
+    from summarizer.parse import drop_speaker_bases
+    from summarizer.schema import Location, Reinforcement
+
+    article = (
+        "Shelling hit Talvik on Monday, a U.N. official in Marra said. \"It is bad,\" the spokesman told reporters "
+        "in Ossen. Vesta denied any role, according to Norland. Fighting also reached Talvik's suburbs."
+    )
+
+    def loc(name: str, kind: str = "city") -> Location:
+        return Location(name=name, aliases=[], type=kind, within=None)
+
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[],
+        locations=[loc("Talvik"), loc("Marra"), loc("Ossen"), loc("Vesta"), loc("Norland", "country")],
+        reinforcements=[],
+        quotes=[],
+    )
+    out = drop_speaker_bases(data, article)
+    assert [x.name for x in out.locations] == ["Talvik", "Norland"]  # a country stays
+    sent = Reinforcement(sender="x", forces="troops", destination="Marra", origin=None, status="planned")
+    kept = drop_speaker_bases(data.model_copy(update={"reinforcements": [sent]}), article)
+    assert "Marra" in [x.name for x in kept.locations]  # forces go there: kept
