@@ -15,6 +15,7 @@ from summarizer.grammar import build_lark
 from summarizer.grounding import ground
 from summarizer.movements import add_movements
 from summarizer.parse import (
+    actors_not_forces,
     add_unwritten_quotes,
     drop_cross_aliases,
     drop_speaker_bases,
@@ -260,7 +261,7 @@ class Summarizer:
             data = no_conflict(data)
         if is_control(looks, text, self.armed_min_logodds):
             data = no_conflict(data)
-        data = merge_state_forces(split_unit_aliases(data), text)
+        data = merge_state_forces(actors_not_forces(split_unit_aliases(data)), text)
         data = add_unlisted_places(fill_destinations(add_movements(data, text), text), {})
         data = add_dateline_country(drop_speaker_bases(data, text), text)
         data = add_unwritten_quotes(data, text)

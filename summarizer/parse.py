@@ -688,6 +688,21 @@ def state_of(name: str, article: str, countries: set[str] = frozenset()) -> str 
     return name if _norm(name) in countries else None
 
 
+_SENT_WORD = re.compile(r"\s+(?:reinforcements?|deployment)$", re.IGNORECASE)
+
+
+def actors_not_forces(data: ConflictSummary) -> ConflictSummary:
+    """Belligerents named by what they send ("Krajina Serb reinforcements") take the name without the
+    word for it ("Krajina Serb"): reinforcements are forces, not an actor."""
+    out = []
+    for b in data.belligerents:
+        bare = _SENT_WORD.sub("", b.name)
+        if bare != b.name and bare.strip() and not any(_norm(bare) == _norm(x.name) for x in data.belligerents):
+            b = b.model_copy(update={"name": bare, "aliases": [a for a in b.aliases if _norm(a) != _norm(bare)]})
+        out.append(b)
+    return data if out == data.belligerents else data.model_copy(update={"belligerents": out})
+
+
 def merge_state_forces(data: ConflictSummary, article: str) -> ConflictSummary:
     """One belligerent per state: a state's forces or government listed more than once ("Sudan's army" and
     "Sudanese Armed Forces", "Rwanda" and "Rwanda's army") become one item, the first, with the others'

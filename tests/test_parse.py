@@ -804,3 +804,22 @@ def test_a_place_named_only_as_a_speakers_base_or_for_a_government_is_no_locatio
     sent = Reinforcement(sender="x", forces="troops", destination="Marra", origin=None, status="planned")
     kept = drop_speaker_bases(data.model_copy(update={"reinforcements": [sent]}), article)
     assert "Marra" in [x.name for x in kept.locations]  # forces go there: kept
+
+
+def test_a_belligerent_named_by_its_reinforcements_takes_the_actors_name() -> None:
+    from summarizer.parse import actors_not_forces
+    from summarizer.schema import Belligerent
+
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(name="Ridge Serb reinforcements", aliases=["Ridge Serb"], side="a", role="combatant"),
+            Belligerent(name="Northern forces", aliases=[], side="b", role="combatant"),
+        ],
+        locations=[],
+        reinforcements=[],
+        quotes=[],
+    )
+    out = actors_not_forces(data)
+    assert [(b.name, b.aliases) for b in out.belligerents] == [("Ridge Serb", []), ("Northern forces", [])]
+    assert actors_not_forces(out) == out
