@@ -84,6 +84,12 @@ _SUPPORT_RE = [
         rf"|warplanes) from {_NAMES}",
         rf"\b(?i:aligned|allied) with {_NAMES}",
         rf"({_NAME})-(?:backed|supported|armed|funded|sponsored|linked|allied|affiliated|aligned|trained|supplied)\b",
+        # "Turkey, which already supplies it with armed drones"
+        rf"\b(?:the )?({_NAME}),? which (?:already |also |has |had )*(?:supplies|supplied|arms|armed|backs|backed"
+        rf"|funds|funded|trains|trained|equips|equipped)\b",
+        # "accused the United Arab Emirates of carrying out air strikes in support of Haftar"
+        rf"\b(?i:accused|accuses|accusing) (?:the )?({_NAME}) of (?:(?i:carrying out|conducting|launching) )?"
+        rf"(?i:air ?strikes|drone strikes|strikes|sending|supplying|arming|funding)\b",
     )
 ]
 

@@ -264,3 +264,14 @@ def test_violence_cues_are_real_violence_words_outside_quotation_marks() -> None
     assert violence_cues(text) == {"gunmen", "killed", "soldiers"}
     calm = 'The party\'s troops launched an offensive on the budget. "Rebels killed us," he joked.'
     assert violence_cues(calm) == set()
+
+
+def test_support_cues_read_supply_asides_and_accusations() -> None:
+    from summarizer.candidates import support_cues
+
+    text = (
+        "The government had asked Norland, which already supplies it with armed drones, for more help, and "
+        "accused the Ostian Republic of carrying out air strikes in support of the rebels."
+    )
+    cues = support_cues(text)
+    assert cues.get("Norland") is True and cues.get("Ostian Republic") is True
