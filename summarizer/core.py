@@ -19,6 +19,7 @@ from summarizer.parse import (
     add_unwritten_quotes,
     drop_cross_aliases,
     drop_speaker_bases,
+    drop_supporter_states,
     list_senders,
     merge_acronyms,
     merge_state_forces,
@@ -265,7 +266,8 @@ class Summarizer:
         data = add_unlisted_places(fill_destinations(add_movements(data, text), text), {})
         data = add_dateline_country(drop_speaker_bases(data, text), text)
         data = add_unwritten_quotes(data, text)
-        data = ground(list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text))), text)
+        data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
+        data = ground(drop_supporter_states(data, text), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)
         return Result(data=data, article=text)
 

@@ -771,6 +771,25 @@ def drop_speaker_bases(data: ConflictSummary, article: str) -> ConflictSummary:
     return data.model_copy(update={"locations": kept})
 
 
+def drop_supporter_states(data: ConflictSummary, article: str) -> ConflictSummary:
+    """Countries listed both as a supporter belligerent and as a location, where the article never puts
+    anything "in", "into" or "inside" them, no listed place lies within them and no forces go there, are
+    no locations: the guide lists a belligerent state as a place only when it is attacked on its own
+    territory, and a small model lists every state it names as a place."""
+    backers = {_norm(b.name) for b in data.belligerents if b.role == "supporter"}
+    inside = {_norm(loc.within) for loc in data.locations if loc.within}
+    inside |= {_norm(r.destination) for r in data.reinforcements if r.destination}
+
+    def stays(loc: Location) -> bool:
+        if loc.type != "country" or _norm(loc.name) not in backers or _norm(loc.name) in inside:
+            return True
+        names = "|".join(re.escape(m) for m in dict.fromkeys([loc.name, *loc.aliases]))
+        return bool(re.search(rf"\b(?:in|into|inside|across|on)\s+(?:the\s+)?(?:{names})(?![\w-])", article))
+
+    kept = [loc for loc in data.locations if stays(loc)]
+    return data if len(kept) == len(data.locations) else data.model_copy(update={"locations": kept})
+
+
 def unlisted_places(data: ConflictSummary) -> list[str]:
     """Places the answer names but does not list as locations, in order: the ``within`` of a location,
     then a reinforcement's destination and origin. The guide lists the country or region of the conflict

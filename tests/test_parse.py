@@ -823,3 +823,27 @@ def test_a_belligerent_named_by_its_reinforcements_takes_the_actors_name() -> No
     out = actors_not_forces(data)
     assert [(b.name, b.aliases) for b in out.belligerents] == [("Ridge Serb", []), ("Northern forces", [])]
     assert actors_not_forces(out) == out
+
+
+def test_a_supporter_state_is_no_location_unless_something_happens_in_it() -> None:
+    from summarizer.parse import drop_supporter_states
+    from summarizer.schema import Belligerent, Location
+
+    def state(name: str) -> Location:
+        return Location(name=name, aliases=[], type="country", within=None)
+
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(name="Free Hills Front", aliases=[], side="rebels", role="combatant"),
+            Belligerent(name="Norland", aliases=[], side="rebels", role="supporter"),
+            Belligerent(name="Vesta", aliases=[], side="rebels", role="supporter"),
+            Belligerent(name="Ostia", aliases=[], side="government", role="combatant"),
+        ],
+        locations=[state("Norland"), state("Vesta"), state("Ostia")],
+        reinforcements=[],
+        quotes=[],
+    )
+    article = "Norland supplies the Front with drones. Vesta backs it, and strikes hit targets in Vesta. Ostia fights."
+    out = drop_supporter_states(data, article)
+    assert [x.name for x in out.locations] == ["Vesta", "Ostia"]
