@@ -66,3 +66,14 @@ def test_prompt_examples_share_no_names_with_evaluation_articles() -> None:
     texts = " ".join(r.text for r in load_gold([DATA]))
     found = sorted(n for n in names if re.search(rf"\b{n}\b", texts))
     assert found == []
+
+
+def test_constructed_controls_load_with_empty_gold_for_the_conflict_fields() -> None:
+    controls = load_gold([DATA / "controls.jsonl"])
+    assert len(controls) == 8
+    for rec in controls:
+        assert not any(rec.gold[f] for f in ("belligerents", "locations", "reinforcements"))
+    for line in (DATA / "controls.jsonl").read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        assert rec["constructed"] is True and rec["source"]["publisher"] == "constructed for evaluation"
+        assert "quotes" not in rec["gold_fields"]
