@@ -1,18 +1,23 @@
 """Reinforcements the answer left out, read from the article's own sentences.
 
 A small model lists one or two movements of forces and stops, although wire copy tells of them in a few
-fixed shapes: a listed side, a verb of sending or moving, then what is sent ("Russia was moving two motor
-rifle brigades from the Zaporizhzhia region toward Pokrovsk", "the army had flown two battalions of the
+fixed shapes: a side, a verb of sending or moving, then what is sent ("Russia was moving two motor rifle
+brigades from the Zaporizhzhia region toward Pokrovsk", "the army had flown two battalions of the
 Republican Guard in from Kinshasa"), or the forces first in the passive ("a further 800 South African
-soldiers would be sent to Goma"). This stage, deterministic and model-free, finds such sentences; the
-sender is the first listed belligerent named in the clause that holds the verb (after the last "said" or
-"that" before it; else earlier in the sentence), the forces are the words after the verb up to a
-preposition or a comma (before "be sent" in the passive) and must name troops, fighters, weapons or
-equipment. A denied or negated movement ("denied sending troops") is not one. The destination is left
-to ``destinations.fill_destinations``; the origin is the place after "from".
+soldiers would be sent to Goma"). This stage, deterministic and model-free, finds such sentences. The
+forces are the words after the verb up to a preposition or a comma (before "be sent" in the passive) and
+must name troops, fighters, weapons or equipment; a movement denied, refused, only asked about or back
+home is none. The sender is the first listed belligerent named in the clause that holds the verb (after
+the last "said" or "that" before it, asides between commas skipped; "it" is the one that said so;
+"accused X of sending" is X); a country the answer lists only as a place, or a named force it does not
+list ("the Giants Brigades had sent"), can be the sender too, and becomes a belligerent through
+``parse.list_senders``. In the passive, the sender is the side named before the forces, else the one
+that announces them. The origin is the place after "from"; the destination comes from
+``destinations.destination_in`` (else the story's main place).
 
-A movement is added only when the answer has none from the same sender to the same place, and the
-answer's belligerents name its sender: the stage never invents an actor.
+A movement is added only when the answer has none from the same sender to the same place and does not
+tell of the same words already. Where the answer's own reinforcement is such a movement, the movement's
+sender replaces the answer's (a small model often gives the receiver).
 """
 
 from __future__ import annotations
@@ -42,7 +47,6 @@ _FORCES_END = re.compile(
 # Words before a passive verb after which the forces' phrase starts.
 _BOUNDARY = re.compile(r"\b(?:said|says|that|but|while|when|as|because|told|whether|if)\b|[,;:“\"]", re.I)
 _REPORTED = re.compile(r"\b(?:said|says|told|tells|added|announced|reported|according to|that)\b", re.I)
-# A movement denied, refused, asked about or only wondered at is not one.
 _ASIDE = re.compile(r",[^,]*,")
 # The subject of a clause that is a named armed force: capitalised words ending in a word for one.
 _NAMED_FORCE = re.compile(
@@ -51,6 +55,7 @@ _NAMED_FORCE = re.compile(
     r"|also|then|later|on|last|this|earlier|would|will|\w+ed|\w+s)\b)"
 )
 _ACCUSED = re.compile(r"\b(?:accused|accuses|accusing|blamed|blames)\s+(.+?)\s+(?:of|for)\s*$", re.I)
+# A movement denied, refused, asked about or only wondered at is not one.
 _NEGATED = re.compile(
     r"\b(?:not|never|no|denied|deny|denies|denying|refused|refuses|rejected|dismissed|whether|if)\b", re.I
 )
