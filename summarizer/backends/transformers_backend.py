@@ -298,11 +298,15 @@ class TransformersBackend:
         pass over four costs about twice a single one: with drafts, decoding is bound by compute).
         Each sequence keeps its own grammar state, jump-forward and copy speculation; its positions in
         the shared KV cache that hold padding or rejected drafts are masked out. When a result is
-        handed over, ``continuation_logprobs`` can reuse its KV cache.
+        handed over, ``continuation_logprobs`` can reuse its KV cache (until the next call of this
+        method, which starts with none held: the same input gives the same scores every time).
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self._max_states = max(4, batch_size)
+        # caches held from earlier calls are dropped: an answer's later scoring then reuses only caches
+        # computed in this call, the same way each time (bf16 rounding depends on how a cache was built)
+        self._states.clear()
         pending_requests = iter(requests)
         active: list[_Seq] = []
         batch = _Batch()
