@@ -171,4 +171,3 @@ def violence_cues(article: str) -> set[str]:
     for p in quoted_passages(article):
         chars[p.start : p.end] = " " * (p.end - p.start)
     return {m.group().lower() for m in _VIOLENCE.finditer("".join(chars))}
-

@@ -54,6 +54,7 @@ from summarizer.second_look import (
     side_of,
     type_of,
 )
+from summarizer.sides import split_enemy_sides
 
 DEFAULT_MAX_NEW_TOKENS = 768
 # Articles longer than this many tokens are split into chunks (see summarizer/chunking.py). 3000, not
@@ -267,6 +268,7 @@ class Summarizer:
         data = add_dateline_country(drop_speaker_bases(data, text), text)
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
+        data = split_enemy_sides(data, text)
         data = ground(drop_supporter_states(data, text), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)
         return Result(data=data, article=text)

@@ -163,4 +163,3 @@ def add_dateline_country(data: ConflictSummary, article: str) -> ConflictSummary
         return data
     added = Location(name=country, aliases=[], type="country", within=None)
     return data.model_copy(update={"locations": [*data.locations, added]})
-

@@ -130,11 +130,13 @@ def _add(out: list[Movement], seen: set[int], lo: int, sent: str, verb: int, at:
         return
     if not re.search(r"[a-z]", forces) or lo + at in seen:
         return
-    clause = sent[: verb]
+    clause = sent[:verb]
     if _NEGATED.search(clause[max(0, clause.rfind(",")) :] if "," in clause else clause):
         return
-    status = "planned" if _PLANNED.search(sent[max(0, verb - 40) : verb + 20]) else (
-        "under_way" if _UNDER_WAY.search(sent[max(0, verb - 12) : verb + 20]) else "arrived"
+    status = (
+        "planned"
+        if _PLANNED.search(sent[max(0, verb - 40) : verb + 20])
+        else ("under_way" if _UNDER_WAY.search(sent[max(0, verb - 12) : verb + 20]) else "arrived")
     )
     seen.add(lo + at)
     out.append(Movement(at=lo + at, forces=forces, verb_at=lo + verb, status=status))
@@ -270,9 +272,7 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
         if key in have:
             continue
         have.add(key)
-        added.append(
-            Reinforcement(sender=sender, forces=mv.forces, destination=dest, origin=origin, status=mv.status)
-        )
+        added.append(Reinforcement(sender=sender, forces=mv.forces, destination=dest, origin=origin, status=mv.status))
     room = max(0, MAX_REINFORCEMENTS - len(data.reinforcements))
     if added and room:
         data = data.model_copy(update={"reinforcements": [*data.reinforcements, *added[:room]]})

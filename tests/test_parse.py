@@ -785,7 +785,7 @@ def test_a_place_named_only_as_a_speakers_base_or_for_a_government_is_no_locatio
     from summarizer.schema import Location, Reinforcement
 
     article = (
-        "Shelling hit Talvik on Monday, a U.N. official in Marra said. \"It is bad,\" the spokesman told reporters "
+        'Shelling hit Talvik on Monday, a U.N. official in Marra said. "It is bad," the spokesman told reporters '
         "in Ossen. Vesta denied any role, according to Norland. Fighting also reached Talvik's suburbs."
     )
 

@@ -1,0 +1,209 @@
+"""Side labels that the article's own sentences contradict.
+
+A small model often gives two enemies one side label ("government" for both the LNA and the GNA, one
+label for a junta and the alliance fighting it) or puts a force with the side it shells. Wire copy says
+who fights whom in a few fixed shapes: a side, a verb of hostility, then its enemy ("Kurdish Peshmerga
+forces ... shelled Islamic State positions", "X clashed with troops of Y", "the RSF, which has been at war
+with the SAF"), "fighting between X and Y", "X accused Y of ..."; and who stands with whom: "X, backed by
+Y", "Y-backed X", "forces loyal to X", "X and its allies", "in support of X", "Y, which supplies it".
+
+This stage, deterministic and model-free, reads those sentences for pairs of listed belligerents and
+splits a side label shared by enemies: inside that camp, the belligerents are put in two groups so that
+enemies part and allies stay (the camp's first-listed belligerent keeps the label; one with no such
+sentence stays with it). The other group takes the label of another camp that none of them fights and
+that fights the first group, else a label of its own (its first belligerent's name). A camp whose
+sentences contradict each other is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+
+from summarizer.parse import state_of
+from summarizer.schema import MAX_SIDE, ConflictSummary
+from summarizer.textspans import fold
+
+# A verb or noun of hostility between two named sides, the attacker first.
+_HOSTILE = re.compile(
+    r"\b(?:attack(?:ed|s|ing)?|shell(?:ed|s|ing)|clash(?:ed|es|ing)?|fight(?:s|ing)?|fought|battl(?:ed|es|ing)"
+    r"|ambush(?:ed|es|ing)?|bomb(?:ed|s|ing)|strikes?|struck|targeted|targeting|besieg(?:ed|es|ing)"
+    r"|surround(?:ed|s|ing)|encircl(?:ed|es|ing)|repel(?:led|s|ling)?|repuls(?:ed|es|ing)|pushed back"
+    r"|drove (?:out|back)|(?:re)?captured|seized|overran|overrun|took control|war|against|offensive|assault"
+    r"|accused|blamed|positions of|killed|kill(?:s|ing)?|fire on|fired on|raid(?:ed|s)?|shot down)\b",
+    re.IGNORECASE,
+)
+# Words that put a teller, not an enemy, between two names.
+_TELLING = re.compile(
+    r"\b(?:said|says|told|according to|reported|announced|statement|spokes(?:man|woman|person)|denied|claimed)\b"
+    r"|[;:\"“”]",
+    re.IGNORECASE,
+)
+# Between two names, words that make them partners: "X and Y", "X, backed by Y", "X's allies".
+_ALLIED_BETWEEN = re.compile(
+    r"^(?:,?\s*(?:along with|together with|alongside)\s+(?:the\s+|its\s+|their\s+)?|"
+    r",?\s*(?:which is |who are |which are )?(?:backed|supported|armed|funded|trained|aided|helped|joined)\s+by\s+"
+    r"(?:the\s+)?|,?\s*(?:its|their)\s+(?:allies|ally|partners?|backers?)(?:\s+in)?,?\s+(?:the\s+)?"
+    r"|,?\s*(?:allied|loyal|aligned|affiliated)\s+(?:to|with)\s+(?:the\s+)?|-(?:backed|allied|aligned|linked)\s+)$",
+    re.IGNORECASE,
+)
+# Anywhere between two names: the first fights for the second ("troops ... fighting alongside M23").
+_FOR = re.compile(
+    r"\b(?:alongside|fight(?:s|ing)? for|fought for|on behalf of|in support of|to (?:help|back|support|aid))\b", re.I
+)
+_GAP = 90  # the most characters between the two names of one sentence's pair
+_BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
+_WAR_WORD = re.compile(r"\b(?:fight\w*|clash\w*|war|battles?|ceasefires?|truce|hostilities|conflict)\b", re.I)
+
+
+def _sentences(article: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])[\"”’]?\s+|\n+", article) if s.strip()]
+
+
+def _mentions(data: ConflictSummary, article: str) -> list[tuple[str, int]]:
+    """(mention, belligerent index) for every name, alias and the state a state's forces are named after;
+    a mention claimed by two belligerents is left out; longest first."""
+    owners: dict[str, set[int]] = {}
+    shown: dict[str, str] = {}
+    for i, b in enumerate(data.belligerents):
+        for m in [b.name, *b.aliases, state_of(b.name, article) or ""]:
+            if len(m) > 1:
+                owners.setdefault(fold(m), set()).add(i)
+                shown.setdefault(fold(m), m)
+    pairs = [(shown[k], next(iter(v))) for k, v in owners.items() if len(v) == 1]
+    return sorted(pairs, key=lambda p: -len(p[0]))
+
+
+def _find(sentence: str, mentions: list[tuple[str, int]]) -> list[tuple[int, int, int]]:
+    """(start, end, belligerent) of each mention in ``sentence``, longest first where they overlap."""
+    found: list[tuple[int, int, int]] = []
+    taken: list[tuple[int, int]] = []
+    for mention, who in mentions:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(mention)}(?![\w])", sentence):
+            if all(m.end() <= s or m.start() >= e for s, e in taken):
+                found.append((m.start(), m.end(), who))
+                taken.append((m.start(), m.end()))
+    return sorted(found)
+
+
+def relations(data: ConflictSummary, article: str) -> tuple[set[frozenset[int]], set[frozenset[int]]]:
+    """Pairs of belligerent indexes the article's sentences put against each other, and pairs it puts
+    together (one pair can be in both: then it counts as neither)."""
+    mentions = _mentions(data, article)
+    enemies: set[frozenset[int]] = set()
+    allies: set[frozenset[int]] = set()
+    for sentence in _sentences(article):
+        found = _find(sentence, mentions)
+        for n, (_, a_end, a) in enumerate(found):
+            for b_start, _, b in found[n + 1 :]:
+                if a == b:
+                    continue
+                gap = sentence[a_end:b_start]
+                pair = frozenset((a, b))
+                if _ALLIED_BETWEEN.match(gap):
+                    allies.add(pair)
+                    break
+                if len(gap) > _GAP or _TELLING.search(gap):
+                    break
+                if _FOR.search(gap):
+                    allies.add(pair)
+                    break
+                if ", and " in gap:  # another clause, whose subject may be someone else
+                    break
+                between = _BETWEEN.search(sentence[: found[n][0]])
+                if between and re.fullmatch(r"\s+and\s+(?:the\s+)?", gap) and _WAR_WORD.search(sentence):
+                    enemies.add(pair)
+                    break
+                if _HOSTILE.search(gap) and not re.search(r"\b(?:and|or)\s+(?:the\s+)?$", gap):
+                    enemies.add(pair)
+                    break
+    both = enemies & allies
+    return enemies - both, allies - both
+
+
+def _two_groups(members: list[int], enemies: set[frozenset[int]], allies: set[frozenset[int]]) -> dict[int, int]:
+    """Colour 0/1 for each member so that enemies differ and allies agree (BFS from each uncoloured member in
+    list order, starting at 0); empty when the sentences contradict each other."""
+    inside = set(members)
+    edges: dict[int, list[tuple[int, int]]] = {m: [] for m in members}
+    for pair, differ in [(p, 1) for p in enemies] + [(p, 0) for p in allies]:
+        a, b = tuple(pair)
+        if a in inside and b in inside:
+            edges[a].append((b, differ))
+            edges[b].append((a, differ))
+    colour: dict[int, int] = {}
+    for start in members:
+        if start in colour:
+            continue
+        colour[start] = 0
+        todo = deque([start])
+        while todo:
+            x = todo.popleft()
+            for y, differ in edges[x]:
+                want = colour[x] ^ differ
+                if y not in colour:
+                    colour[y] = want
+                    todo.append(y)
+                elif colour[y] != want:
+                    return {}
+    return colour
+
+
+def split_enemy_sides(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The answer with each side label that the article shows enemies sharing split in two (see module)."""
+    if len(data.belligerents) < 2:
+        return data
+    enemies, allies = relations(data, article)
+    if not enemies and not allies:
+        return data
+    sides = [b.side for b in data.belligerents]
+    # a supporter that the article puts with a combatant of another camp, and against no one of that
+    # camp, takes that camp's label ("M23 ... Rwanda ... fighting alongside" with Rwanda labelled
+    # "government")
+    for pair in sorted(allies, key=sorted):
+        i, j = sorted(pair)
+        roles = (data.belligerents[i].role, data.belligerents[j].role)
+        if fold(sides[i]) == fold(sides[j]) or sorted(roles) != ["combatant", "supporter"]:
+            continue
+        fighter, backer = (i, j) if roles[0] == "combatant" else (j, i)
+        camp = [k for k, side in enumerate(sides) if fold(side) == fold(sides[fighter])]
+        if not any(frozenset((backer, k)) in enemies for k in camp):
+            sides[backer] = sides[fighter]
+    camps: dict[str, list[int]] = {}
+    for i, s in enumerate(sides):
+        camps.setdefault(fold(s), []).append(i)
+    for label, members in list(camps.items()):
+        if not any(pair <= set(members) for pair in enemies):
+            continue
+        colour = _two_groups(members, enemies, allies)
+        moved = [i for i in members if colour.get(i) == 1]
+        if not colour or not moved:
+            continue
+        stay = [i for i in members if colour[i] == 0]
+        sides_now = [fold(s) for s in sides]
+        new = None
+        for other in dict.fromkeys(s for s in sides_now if s != label):
+            group = [j for j, s in enumerate(sides_now) if s == other]
+            fights_moved = any(frozenset((i, j)) in enemies for i in moved for j in group)
+            fights_stay = any(frozenset((i, j)) in enemies for i in stay for j in group)
+            if fights_stay and not fights_moved:
+                new = next(sides[j] for j in group)
+                break
+        others = [s for s in dict.fromkeys(sides_now) if s != label]
+        if new is None and len(others) == 1:
+            # two camps: a group split off from one, fighting no one of the other, joins the other
+            group = [j for j, s in enumerate(sides_now) if s == others[0]]
+            if not any(frozenset((i, j)) in enemies for i in moved for j in group):
+                new = sides[group[0]]
+        if new is None:
+            taken = set(sides_now)
+            name = data.belligerents[moved[0]].name[:MAX_SIDE]
+            new = name if fold(name) not in taken else None
+        if new is None:
+            continue
+        for i in moved:
+            sides[i] = new
+    if sides == [b.side for b in data.belligerents]:
+        return data
+    out = [b.model_copy(update={"side": s}) for b, s in zip(data.belligerents, sides, strict=True)]
+    return data.model_copy(update={"belligerents": out})

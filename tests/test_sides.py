@@ -1,0 +1,86 @@
+"""Side labels the article's sentences contradict (summarizer/sides.py). Invented articles."""
+
+from __future__ import annotations
+
+from summarizer.schema import Belligerent, ConflictSummary
+from summarizer.sides import relations, split_enemy_sides
+
+
+def _data(*items: tuple[str, str, str]) -> ConflictSummary:
+    return ConflictSummary(
+        summary="s",
+        belligerents=[Belligerent(name=n, aliases=[], side=s, role=r) for n, s, r in items],  # type: ignore[arg-type]
+        locations=[],
+        reinforcements=[],
+        quotes=[],
+    )
+
+
+ARTICLE = (
+    "OSSEN (Wire) - The Northern Army shelled the town of Talvik on Monday.\n\n"
+    "Fighters of the Free Hills Front, who hold the ridge above the town, clashed with the Valley Guard "
+    "overnight, residents said.\n\n"
+    "Dorvania had about 2,000 troops in the region fighting alongside the Free Hills Front, a report said."
+)
+
+
+def test_relations_read_hostility_and_fighting_alongside() -> None:
+    data = _data(
+        ("Northern Army", "government", "combatant"),
+        ("Free Hills Front", "rebels", "combatant"),
+        ("Valley Guard", "rebels", "combatant"),
+        ("Dorvania", "government", "supporter"),
+    )
+    enemies, allies = relations(data, ARTICLE)
+    assert frozenset((1, 2)) in enemies  # "clashed with", across the relative clause
+    assert frozenset((1, 3)) in allies  # "fighting alongside"
+    assert frozenset((0, 1)) not in enemies  # never in one sentence
+
+
+def test_enemies_sharing_a_label_are_split_and_join_the_other_camp() -> None:
+    data = _data(
+        ("Northern Army", "government", "combatant"),
+        ("Free Hills Front", "rebels", "combatant"),
+        ("Valley Guard", "rebels", "combatant"),
+    )
+    out = split_enemy_sides(data, ARTICLE)
+    # the first-listed of the camp keeps the label; its enemy fights no one of the other camp: joins it
+    assert [b.side for b in out.belligerents] == ["government", "rebels", "government"]
+
+
+def test_a_supporter_put_with_a_fighter_of_another_camp_takes_its_label() -> None:
+    data = _data(
+        ("Northern Army", "government", "combatant"),
+        ("Free Hills Front", "rebels", "combatant"),
+        ("Dorvania", "government", "supporter"),
+    )
+    out = split_enemy_sides(data, ARTICLE)
+    assert [b.side for b in out.belligerents] == ["government", "rebels", "rebels"]
+
+
+def test_a_teller_between_the_names_or_another_clause_makes_no_pair() -> None:
+    text = (
+        "The Northern Army said the Free Hills Front attacked a convoy. "
+        "The ministry asked Dorvania, which supplies the army with drones, for help, and accused the Valley "
+        "Guard of shelling the town."
+    )
+    data = _data(
+        ("Northern Army", "government", "combatant"),
+        ("Free Hills Front", "government", "combatant"),
+        ("Dorvania", "government", "supporter"),
+        ("Valley Guard", "rebels", "combatant"),
+    )
+    assert relations(data, text) == (set(), set())
+    assert split_enemy_sides(data, text) == data
+
+
+def test_fighting_between_two_names_parts_them_and_a_contradiction_changes_nothing() -> None:
+    data = _data(("Northern Army", "all", "combatant"), ("Free Hills Front", "all", "combatant"))
+    text = "Fighting between the Northern Army and the Free Hills Front went on."
+    out = split_enemy_sides(data, text)
+    assert [b.side for b in out.belligerents] == ["all", "Free Hills Front"]
+    both = text + (
+        " The Northern Army, backed by the Free Hills Front, held the town."
+        " The Free Hills Front attacked the Northern Army."
+    )
+    assert split_enemy_sides(data, both) == data
