@@ -13,7 +13,7 @@ from summarizer.chunking import merge, split_chunks
 from summarizer.destinations import add_dateline_country, fill_destinations
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground
-from summarizer.movements import add_movements
+from summarizer.movements import add_movements, drop_unmoved
 from summarizer.parse import (
     actors_not_forces,
     add_unwritten_quotes,
@@ -264,7 +264,7 @@ class Summarizer:
         if is_control(looks, text, self.armed_min_logodds):
             data = no_conflict(data)
         data = merge_state_forces(actors_not_forces(split_unit_aliases(data)), text)
-        data = add_unlisted_places(fill_destinations(add_movements(data, text), text), {})
+        data = add_unlisted_places(fill_destinations(drop_unmoved(add_movements(data, text), text), text), {})
         data = add_dateline_country(drop_speaker_bases(data, text), text)
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))

@@ -278,3 +278,30 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
         data = data.model_copy(update={"reinforcements": [*data.reinforcements, *added[:room]]})
     actors = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
     return _senders_not_places(data, {fold(r.sender) for r in data.reinforcements} - actors)
+
+
+# Words that tell of forces sent, moving, arriving or being gathered (the guide's "sends, moves or
+# mobilises toward an area"); a reinforcement whose forces stand in no sentence with one is not one.
+_MOVEMENT_CUE = re.compile(
+    r"\b(?:sen[dt]\w*|deploy\w*|dispatch\w*|arriv\w*|reinforc\w*|mov(?:e|ed|es|ing)|rush\w*|mobili[sz]\w*"
+    r"|flown|flew|fly\w*|airlift\w*|brought|bring\w*|head(?:ed|ing|s)?|en route|pour\w*|mass(?:ed|ing)"
+    r"|concentrat\w*|redeploy\w*|bolster\w*|join\w*|transferr?\w*|suppl(?:y|ies|ied|ying)|deliver\w*|convoy\w*"
+    r"|advanc\w*|march\w*|withdr\w*|pull\w*|recruit\w*|call(?:ed)? up|drafted|amass\w*|build-?up|buil[dt]\w* up"
+    r"|on (?:their|its|the) way|shipp?\w*|station\w*|posted|positioned|left|depart\w*|set (?:off|out)|travel\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def drop_unmoved(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The answer without reinforcements whose forces the article names only in sentences that tell of no
+    movement ("Peshmerga forces ... shelled Islamic State positions", "with the help of clan militias");
+    forces not found as written are kept."""
+    keep = []
+    for r in data.reinforcements:
+        spots = [s for s in occurrences(article, r.forces) if s >= 0]
+        moved = not spots or any(_MOVEMENT_CUE.search(article[slice(*_sentence(article, s))]) for s in spots)
+        if moved:
+            keep.append(r)
+    if len(keep) == len(data.reinforcements):
+        return data
+    return data.model_copy(update={"reinforcements": keep})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.movements import add_movements, find_movements
+from summarizer.movements import add_movements, drop_unmoved, find_movements
 from summarizer.schema import Belligerent, ConflictSummary, Location, Reinforcement
 
 ARTICLE = (
@@ -110,3 +110,26 @@ def test_an_aside_is_no_subject_and_an_unlisted_named_force_can_send() -> None:
     assert [(r.sender, r.forces, r.destination) for r in out.reinforcements] == [
         ("Ridge Brigades", "hundreds of fighters", "Talvik")
     ]
+
+
+def test_drop_unmoved_keeps_forces_told_of_moving_and_drops_forces_only_fighting() -> None:
+    text = (
+        "The Northern Army has been waging an offensive with the help of clan militias. "
+        "Armoured brigades shelled Talvik. Later the army sent two armoured brigades toward Ossen."
+    )
+    data = _data(
+        [
+            Reinforcement(
+                sender="Northern Army", forces="clan militias", destination="Talvik", origin=None, status="under_way"
+            ),
+            Reinforcement(
+                sender="Northern Army", forces="armoured brigades", destination="Ossen", origin=None, status="under_way"
+            ),
+            Reinforcement(
+                sender="Northern Army", forces="river boats", destination="Talvik", origin=None, status="under_way"
+            ),
+        ]
+    )
+    kept = [r.forces for r in drop_unmoved(data, text).reinforcements]
+    # the brigades are also named where they are sent; forces not written in the article stay
+    assert kept == ["armoured brigades", "river boats"]
