@@ -99,12 +99,29 @@ def _nearest(article: str, anchor: str, name: str) -> int:
     return min(abs(at - s) for s in spots)
 
 
+def origin_written(article: str, origin: str) -> bool:
+    """Whether the article gives ``origin`` as where something leaves from ("from the Zaporizhzhia
+    region", "from its stronghold of Benghazi", "had left Yerevan", "units based in Mexico City"), not
+    only as a sender's own country: the guide's origin is a place the article names, and each origin
+    becomes a listed location."""
+    return bool(
+        re.search(
+            rf"\b(?:(?:from|out of|left|leaving|departed|via)\s+(?:[\w'’,-]+\s+){{0,6}}?"
+            rf"|(?:based|stationed|garrisoned)\s+(?:in|at)\s+(?:the\s+)?){re.escape(origin)}(?![\w])",
+            article,
+            re.IGNORECASE,
+        )
+    )
+
+
 def _tidy_reinforcements(items: list[dict[str, Any]], article: str | None) -> list[dict[str, Any]]:
-    """Drop reinforcements whose forces name nothing sent; where several senders claim the same
-    forces, keep the sender written nearest to them (one movement is one item)."""
+    """Drop reinforcements whose forces name nothing sent; an origin the article never gives as a place of
+    leaving is null; where several senders claim the same forces, keep the sender written nearest to them
+    (one movement is one item)."""
     items = [r for r in items if names_forces(str(r.get("forces", "")))]
     if article is None:
         return items
+    items = [r if not r.get("origin") or origin_written(article, r["origin"]) else dict(r, origin=None) for r in items]
     by_forces: dict[str, list[dict[str, Any]]] = {}
     for r in items:
         by_forces.setdefault(_norm(r["forces"]), []).append(r)

@@ -847,3 +847,23 @@ def test_a_supporter_state_is_no_location_unless_something_happens_in_it() -> No
     article = "Norland supplies the Front with drones. Vesta backs it, and strikes hit targets in Vesta. Ostia fights."
     out = drop_supporter_states(data, article)
     assert [x.name for x in out.locations] == ["Vesta", "Ostia"]
+
+
+def test_an_origin_the_article_never_gives_as_a_place_of_leaving_is_null() -> None:
+    from summarizer.parse import origin_written, parse
+
+    article = (
+        "The Dorvan army of Dorvania sent two battalions to Tolin. The Northern Front brought tanks from its "
+        "stronghold of Kessar, "
+        "and troops based in Mirova flew in later."
+    )
+    assert origin_written(article, "Kessar") and origin_written(article, "Mirova")
+    assert not origin_written(article, "Dorvania") and not origin_written(article, "Tolin")
+    answer = _answer(
+        [
+            dict(_reinforcement("Dorvan army", "two battalions"), origin="Dorvania"),
+            dict(_reinforcement("Northern Front", "tanks"), origin="Kessar"),
+        ]
+    )
+    out = parse(answer, article)
+    assert [(r.forces, r.origin) for r in out.reinforcements] == [("two battalions", None), ("tanks", "Kessar")]
