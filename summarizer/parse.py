@@ -710,14 +710,24 @@ _SENT_WORD = re.compile(r"\s+(?:reinforcements?|deployment)$", re.IGNORECASE)
 
 def actors_not_forces(data: ConflictSummary) -> ConflictSummary:
     """Belligerents named by what they send ("Krajina Serb reinforcements") take the name without the
-    word for it ("Krajina Serb"): reinforcements are forces, not an actor."""
+    word for it ("Krajina Serb"): reinforcements are forces, not an actor; so do such senders when the bare
+    name is listed."""
     out = []
     for b in data.belligerents:
         bare = _SENT_WORD.sub("", b.name)
         if bare != b.name and bare.strip() and not any(_norm(bare) == _norm(x.name) for x in data.belligerents):
             b = b.model_copy(update={"name": bare, "aliases": [a for a in b.aliases if _norm(a) != _norm(bare)]})
         out.append(b)
-    return data if out == data.belligerents else data.model_copy(update={"belligerents": out})
+    listed = {_norm(m) for b in out for m in [b.name, *b.aliases]}
+    sent = []
+    for r in data.reinforcements:
+        bare = _SENT_WORD.sub("", r.sender)
+        if bare != r.sender and _norm(r.sender) not in listed and _norm(bare) in listed:
+            r = r.model_copy(update={"sender": bare})
+        sent.append(r)
+    if out == data.belligerents and sent == data.reinforcements:
+        return data
+    return data.model_copy(update={"belligerents": out, "reinforcements": sent})
 
 
 def merge_state_forces(data: ConflictSummary, article: str) -> ConflictSummary:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from summarizer.parse import ParseError, clean, drop_cross_aliases, names_same, own_aliases, parse, unlisted_places
-from summarizer.schema import MAX_ALIASES, ConflictSummary
+from summarizer.schema import MAX_ALIASES, ConflictSummary, Reinforcement
 
 
 def bel(name: str, aliases: list[str], side: str = "government", role: str = "combatant") -> dict[str, Any]:
@@ -823,6 +823,13 @@ def test_a_belligerent_named_by_its_reinforcements_takes_the_actors_name() -> No
     out = actors_not_forces(data)
     assert [(b.name, b.aliases) for b in out.belligerents] == [("Ridge Serb", []), ("Northern forces", [])]
     assert actors_not_forces(out) == out
+    # a sender named by its reinforcements, whose bare name is listed, takes that name
+    sent = Reinforcement(
+        sender="Ridge Serb reinforcements", forces="tanks", destination=None, origin=None, status="arrived"
+    )
+    other = sent.model_copy(update={"sender": "Valley reinforcements"})  # "Valley" is not listed: kept
+    out = actors_not_forces(out.model_copy(update={"reinforcements": [sent, other]}))
+    assert [r.sender for r in out.reinforcements] == ["Ridge Serb", "Valley reinforcements"]
 
 
 def test_a_supporter_state_is_no_location_unless_something_happens_in_it() -> None:
