@@ -10,7 +10,8 @@ must name troops, fighters, weapons or equipment; a movement denied, refused, on
 home is none. The sender is the first listed belligerent named in the clause that holds the verb (after
 the last "said" or "that" before it, asides between commas skipped; "it" is the one that said so;
 "accused X of sending" is X); a country the answer lists only as a place, or a named force it does not
-list ("the Giants Brigades had sent"), can be the sender too, and becomes a belligerent through
+list ("the Giants Brigades had sent") or a state that says "it" sends ("Germany said it would send"),
+can be the sender too, and becomes a belligerent through
 ``parse.list_senders``. In the passive, the sender is the side named before the forces, else the one
 that announces them. The origin is the place after "from"; the destination comes from
 ``destinations.destination_in`` (else the story's main place).
@@ -26,7 +27,7 @@ import re
 from dataclasses import dataclass
 
 from summarizer.destinations import _forces_at, _listed_in, _places, _sentence, destination_in, main_place
-from summarizer.parse import is_place_name, names_forces, state_of
+from summarizer.parse import is_actor_name, is_place_name, names_forces, state_of
 from summarizer.schema import MAX_FORCES, MAX_REINFORCEMENTS, ConflictSummary, Reinforcement
 from summarizer.textspans import fold, occurrences, paragraphs
 
@@ -53,6 +54,15 @@ _NAMED_FORCE = re.compile(
     r"^\s*(?:the\s+)?(?P<name>(?:[A-Z][\w'’-]*\s+){0,4}(?:Brigades?|Army|Forces|Front|Guards?|Militias?|Corps"
     r"|Division|Regiment|Battalions?|Movement|Group|Rebels|Fighters|Police))\b(?=\s+(?:has|have|had|was|were|is|are"
     r"|also|then|later|on|last|this|earlier|would|will|\w+ed|\w+s)\b)"
+)
+# The one that speaks at the head of a sentence, a name of up to four capitalised words: "Germany said".
+_SPEAKER_HEAD = re.compile(
+    r"^\s*(?:the\s+)?(?P<name>[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*){0,3})\s+(?:said|says|announced|announces)\b"
+)
+# A word that ends or holds the name of a state body or armed force, not of a person.
+_BODY_WORD = re.compile(
+    r"\b(?:Ministry|Government|Army|Forces|Command|Council|Office|Department|Alliance|Union|Brigades?|Front"
+    r"|Movement|Group|Guards?|Corps|Police|Navy|Republic|Kingdom|States|Emirates)\b"
 )
 _ACCUSED = re.compile(r"\b(?:accused|accuses|accusing|blamed|blames)\s+(.+?)\s+(?:of|for)\s*$", re.I)
 # A movement denied, refused, asked about or only wondered at is not one.
@@ -199,6 +209,10 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
         found = _first_named(clause, mentions)
         if found is None and re.search(r"\b(?:it|they)\b", clause, re.I):
             found = _first_named(before[:cut], mentions)
+        if found is None and re.search(r"\bit\b", clause, re.I) and (head := _SPEAKER_HEAD.match(before[:cut])):
+            name = head.group("name")  # "Germany said on Monday it would send": a state or body, unlisted
+            if is_actor_name(name) and (" " not in name or _BODY_WORD.search(name)):
+                return name
         if found is None and (named := _NAMED_FORCE.search(clause)):
             return named.group("name")  # a named force the answer did not list ("the Giants Brigades")
         return found or _first_named(mv.forces, mentions)

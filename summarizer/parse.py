@@ -337,8 +337,12 @@ _NOT_AN_ACTOR = re.compile(
 
 def is_actor_name(name: str) -> bool:
     """False for a name that is a titled person or people who speak or watch (``_PERSON_TITLE``,
-    ``_NOT_AN_ACTOR``), never an armed actor under the guide."""
+    ``_NOT_AN_ACTOR``), never an armed actor under the guide, or a piece of a sentence: five words or more
+    opening in lower case ("bakers battled for the title of ...": a descriptive name is short, "allied
+    tribal fighters")."""
     name = name.strip()
+    if name[:1].islower() and len(name.split()) >= 5:
+        return False
     return bool(_BODY_END.search(name)) or not (_PERSON_TITLE.match(name) or _NOT_AN_ACTOR.search(name))
 
 
@@ -868,13 +872,14 @@ def split_senders(data: ConflictSummary, article: str | None = None) -> Conflict
 def list_senders(data: ConflictSummary) -> ConflictSummary:
     """Every reinforcement's sender names a listed belligerent (the validator's rule): a sender that is
     the initials of a listed name becomes that name; a sender the answer did not list becomes a
-    belligerent of its own (role "supporter": it sends forces to a side;
-    side label its own name), or, when the list is full or the sender is no armed actor ("Colonel X"),
-    its reinforcements are dropped."""
+    belligerent of its own (role "supporter": it sends forces to a side; side label that of the listed
+    belligerent its destination names, "Ukraine" for arms sent to Ukraine, else its own name), or, when
+    the list is full or the sender is no armed actor ("Colonel X"), its reinforcements are dropped."""
     if not data.belligerents:
         return data
     mentions = {_loose(m) for b in data.belligerents for m in [b.name, *b.aliases]}
     by_initials = {k: b.name for k, b in abbreviations(data.belligerents).items()}
+    side_of = {_loose(m): b.side for b in data.belligerents for m in [b.name, *b.aliases]}
     added: list[Belligerent] = []
     kept = []
     for r in data.reinforcements:
@@ -885,7 +890,8 @@ def list_senders(data: ConflictSummary) -> ConflictSummary:
         if key not in mentions:
             if len(data.belligerents) + len(added) >= MAX_BELLIGERENTS or not is_actor_name(r.sender):
                 continue
-            added.append(Belligerent(name=r.sender, aliases=[], side=r.sender[:MAX_SIDE], role="supporter"))
+            side = side_of.get(_loose(r.destination or ""), r.sender[:MAX_SIDE])
+            added.append(Belligerent(name=r.sender, aliases=[], side=side, role="supporter"))
             mentions.add(key)
         kept.append(r)
     if not added and kept == data.reinforcements:

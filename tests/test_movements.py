@@ -133,3 +133,20 @@ def test_drop_unmoved_keeps_forces_told_of_moving_and_drops_forces_only_fighting
     kept = [r.forces for r in drop_unmoved(data, text).reinforcements]
     # the brigades are also named where they are sent; forces not written in the article stay
     assert kept == ["armoured brigades", "river boats"]
+
+
+def test_a_state_that_says_it_will_send_is_the_sender_though_the_answer_lists_it_nowhere() -> None:
+    article = (
+        "Fighting went on around Talvik.\n\n"
+        "Norland said on Monday it would send two more air defence systems to Talvik.\n\n"
+        "Tom Hale said it would send tanks to Talvik."
+    )
+    answer = Reinforcement(
+        sender="Northern Army",
+        forces="two more air defence systems",
+        destination="Talvik",
+        origin=None,
+        status="planned",
+    )
+    out = add_movements(_data([answer]), article)
+    assert [(r.sender, r.forces) for r in out.reinforcements] == [("Norland", "two more air defence systems")]

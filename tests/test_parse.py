@@ -348,6 +348,9 @@ def test_every_sender_names_a_listed_belligerent() -> None:
     by_initials = data.model_copy(update={"belligerents": [bel, rdf], "reinforcements": [r("RDF")]})
     out = list_senders(by_initials)
     assert [x.sender for x in out.reinforcements] == ["Rwanda Defence Force"] and len(out.belligerents) == 2
+    to_the_army = r("Varnia").model_copy(update={"destination": "the army"})
+    out = list_senders(data.model_copy(update={"reinforcements": [to_the_army]}))
+    assert [(b.name, b.side) for b in out.belligerents[1:]] == [("Varnia", "government")]
 
 
 def test_a_sender_listed_as_another_actors_alias_becomes_its_own() -> None:
@@ -446,16 +449,25 @@ def test_unlisted_places_are_withins_then_reinforcement_places() -> None:
         "U.N. military observers",
         "Bosnian Serb army statement",
         "U.N. official in Zagreb",
+        "bakers battled for the title of the county's best",
+        "helicopter gunships battled Islamist militants",
     ],
 )
-def test_people_and_observers_are_not_belligerents(name: str) -> None:
+def test_people_observers_and_pieces_of_sentences_are_not_belligerents(name: str) -> None:
     d = doc(belligerents=[bel("Syrian army", []), bel(name, [])])
     assert [b.name for b in run(d).belligerents] == ["Syrian army"]
 
 
 @pytest.mark.parametrize(
     "name",
-    ["General Staff", "Ukraine's General Staff", "General Command of the Armed Forces", "Sources of Strength Brigade"],
+    [
+        "General Staff",
+        "Ukraine's General Staff",
+        "General Command of the Armed Forces",
+        "Sources of Strength Brigade",
+        "allied tribal fighters",
+        "Democratic Forces for the Liberation of Rwanda",
+    ],
 )
 def test_bodies_with_title_words_stay(name: str) -> None:
     d = doc(belligerents=[bel(name, [])])
