@@ -189,7 +189,7 @@ def look(
     spans = [
         c.text
         for c in proper_noun_spans(article)
-        if not any(c.text in s for s in speakers) and not _demonym(c.text, article)
+        if not (any(c.text in s for s in speakers) and not names_a_body(c.text)) and not _demonym(c.text, article)
     ]
     actors_said = _actor_mentions(data, article)
     said = _mentions(data, article, actors_said)
@@ -274,6 +274,20 @@ def _ask(messages: list[dict[str, str]], question: str) -> list[dict[str, str]]:
     return [*messages[:-1], {"role": "user", "content": messages[-1]["content"] + question}]
 
 
+# Words that end the name of an armed body; such a name, an acronym or a numbered unit stays a candidate
+# when it stands in a quote's speaker ("a 5th Corps officer", "the Congo River Alliance (AFC)", "SAMIDRC").
+_ARMED_BODY = re.compile(
+    r"\b(?:Army|Forces|Front|Movement|Alliance|Command|Corps|Brigades?|Division|Militias?|Guards?|Coalition"
+    r"|Group|Regiment|Battalion)$"
+)
+
+
+def names_a_body(name: str) -> bool:
+    """Whether ``name`` names an armed body rather than a person: a numbered unit, an acronym, or a name
+    ending in a word such as "Army", "Front" or "Alliance"."""
+    return is_unit_name(name) or bool(re.fullmatch(r"[A-Z]{2,8}", name)) or bool(_ARMED_BODY.search(name))
+
+
 def _demonym(word: str, article: str) -> bool:
     """A single word used as an adjective of nationality ("Syrian" in "Syrian troops"): it has a
     demonym's ending and every time it stands in the article a lower-case word follows that is not a
@@ -309,11 +323,14 @@ def no_conflict(data: ConflictSummary) -> ConflictSummary:
 
 
 def add_locations(data: ConflictSummary, found: Look, margin: float = LOCATION_MIN_LOGODDS) -> ConflictSummary:
-    """The answer with the candidate places above ``margin`` added (type as scored, within null)."""
+    """The answer with the candidate places above ``margin`` added (type as scored, within null); a name
+    of an armed body ("5th Corps", "Northern Front") is never one."""
     added = [
         Location(name=name, aliases=[], type=found.types.get(name, "other"), within=None)
         for name, score in found.locations.items()
-        if score > margin and found.actors.get(name, -99.0) <= score
+        if score > margin
+        and found.actors.get(name, -99.0) <= score
+        and not (is_unit_name(name) or _ARMED_BODY.search(name))
     ]
     return _append(data, "locations", added, MAX_LOCATIONS)
 

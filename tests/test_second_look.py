@@ -228,6 +228,14 @@ def test_speaker_exclusion_is_by_substring() -> None:
     assert asked_about(ARTICLE, data) == ["Port Selby"]
 
 
+def test_an_armed_body_named_in_a_speaker_is_still_asked_about() -> None:
+    article = "A 5th Corps officer and a Kessar Defence Front fighter said Tolin was shelled. KDF said so too.\n"
+    _, data = answer_and_data()
+    speakers = ["A 5th Corps officer", "a Kessar Defence Front fighter", "KDF", "Colonel Vasko Brel of Kessar"]
+    data = data.model_copy(update={"quotes": [Quote(text="x", speaker=s, speaker_affiliation=None) for s in speakers]})
+    assert asked_about(article, data) == ["5th Corps", "Kessar Defence Front", "KDF"]
+
+
 def test_demonyms_are_not_asked_about() -> None:
     article = "The Varnian troops shelled Kessar. The Ostlandi militia and Varnian tanks left.\n"
     assert asked_about(article) == ["Kessar"]
@@ -420,6 +428,11 @@ def test_add_locations_above_margin_with_types() -> None:
     assert out.locations[2].type == "other"  # no type scored
     assert data.locations == locs(1)  # the input is not changed
     ConflictSummary.model_validate(out.model_dump())
+
+
+def test_add_locations_never_adds_an_armed_body() -> None:
+    found = Look(locations={"5th Corps": 3.0, "Kessar Front": 3.0, "DRC": 3.0})
+    assert [loc.name for loc in add_locations(summary_with(0), found, margin=1.0).locations] == ["DRC"]
 
 
 def test_add_locations_custom_margin() -> None:
