@@ -10,7 +10,7 @@ from typing import Any
 from summarizer.article import ArticleError, check_article
 from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
-from summarizer.destinations import add_dateline_country, fill_destinations
+from summarizer.destinations import add_dateline_country, fill_destinations, full_place_names
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground
 from summarizer.movements import add_movements, drop_unmoved
@@ -265,7 +265,7 @@ class Summarizer:
             data = no_conflict(data)
         data = merge_state_forces(actors_not_forces(split_unit_aliases(data)), text)
         data = add_unlisted_places(fill_destinations(drop_unmoved(add_movements(data, text), text), text), {})
-        data = add_dateline_country(drop_speaker_bases(data, text), text)
+        data = full_place_names(add_dateline_country(drop_speaker_bases(data, text), text), text)
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = split_enemy_sides(data, text)

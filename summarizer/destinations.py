@@ -163,3 +163,51 @@ def add_dateline_country(data: ConflictSummary, article: str) -> ConflictSummary
         return data
     added = Location(name=country, aliases=[], type="country", within=None)
     return data.model_copy(update={"locations": [*data.locations, added]})
+
+
+# Words that follow a place's name to say what kind of place it is ("al-Bayda province").
+_KIND_AFTER = r"(?:province|region|state|district|governorate|county|oblast|prefecture)"
+_KIND_TYPES = {"province": "province", "region": "region", "district": "district", "governorate": "province"}
+
+
+def full_place_names(data: ConflictSummary, article: str) -> ConflictSummary:
+    """Listed places that the article never names without a word for their kind after them ("al-Bayda"
+    where it only writes "al-Bayda province") take the name as written, with that type (province, region
+    or district), in their ``within`` and in reinforcements too. A name that also stands alone ("Hama",
+    beside "Hama province") may be the city as well and is left as it is."""
+    renamed: dict[str, str] = {}
+    kinds: dict[str, str] = {}
+    taken = {fold(loc.name) for loc in data.locations}
+    for loc in data.locations:
+        if re.search(rf"\s{_KIND_AFTER}$", loc.name, re.I):
+            continue
+        after = [
+            re.match(rf"\s+({_KIND_AFTER})\b", article[at + len(loc.name) :])
+            for at in occurrences(article, loc.name)
+            if is_whole(article, at, loc.name)
+        ]
+        words = {m.group(1) for m in after if m}
+        if not after or not all(after) or len(words) != 1:
+            continue
+        word = words.pop()
+        full = f"{loc.name} {word}"
+        if fold(full) in taken or not has_whole_word(article, full):
+            continue
+        renamed[fold(loc.name)] = full
+        kinds[full] = _KIND_TYPES.get(word.casefold(), loc.type)
+    if not renamed:
+        return data
+
+    def new(name: str | None) -> str | None:
+        return renamed.get(fold(name), name) if name else name
+
+    locations = [
+        loc.model_copy(
+            update={"name": new(loc.name), "type": kinds.get(new(loc.name) or "", loc.type), "within": new(loc.within)}
+        )
+        for loc in data.locations
+    ]
+    reinforcements = [
+        r.model_copy(update={"destination": new(r.destination), "origin": new(r.origin)}) for r in data.reinforcements
+    ]
+    return data.model_copy(update={"locations": locations, "reinforcements": reinforcements})

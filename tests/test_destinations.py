@@ -125,3 +125,23 @@ def test_the_country_of_a_city_country_dateline_is_listed_when_the_story_names_i
     assert add_dateline_country(data, dated) == data
     control = data.model_copy(update={"belligerents": []})
     assert add_dateline_country(control, article) == control
+
+
+def test_a_place_never_named_without_its_kind_takes_the_full_name() -> None:
+    from summarizer.destinations import full_place_names
+
+    article = (
+        "Fighting spread to al-Rassa province and to Kessar on Monday. Troops moved from al-Rassa province "
+        "to Kessar, the capital of Kessar province."
+    )
+    locs = [
+        Location(name="al-Rassa", aliases=[], type="city", within=None),
+        Location(name="Kessar", aliases=[], type="city", within="al-Rassa"),
+    ]
+    sent = Reinforcement(sender="Army", forces="troops", destination="Kessar", origin="al-Rassa", status="arrived")
+    out = full_place_names(_summary([sent], locs), article)
+    assert [(loc.name, loc.type, loc.within) for loc in out.locations] == [
+        ("al-Rassa province", "province", None),
+        ("Kessar", "city", "al-Rassa province"),  # "Kessar" also stands alone: the city is kept
+    ]
+    assert (out.reinforcements[0].origin, out.reinforcements[0].destination) == ("al-Rassa province", "Kessar")
