@@ -13,6 +13,11 @@ enemies part and allies stay (the camp's first-listed belligerent keeps the labe
 sentence stays with it). The other group takes the label of another camp that none of them fights and
 that fights the first group, else a label of its own (its first belligerent's name). A camp whose
 sentences contradict each other is left as it is.
+
+Before that, a part named with its whole ("the Joint Forces, an alliance ... that includes the Sudan
+Liberation Army", "the Bosnian army's 5th Corps", "the Carlos Patino front of the EMC") takes the whole's
+label unless it fights someone so labelled, and a leader named in the possessive before one belligerent
+("Haftar's Libyan National Army") stands for it in later sentences ("forces loyal to Haftar").
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from __future__ import annotations
 import re
 from collections import deque
 
-from summarizer.parse import state_of
+from summarizer.parse import _BODY_END, state_of
 from summarizer.schema import MAX_SIDE, ConflictSummary
 from summarizer.textspans import fold
 
@@ -51,6 +56,16 @@ _ALLIED_BETWEEN = re.compile(
 _FOR = re.compile(
     r"\b(?:alongside|fight(?:s|ing)? for|fought for|on behalf of|in support of|to (?:help|back|support|aid))\b", re.I
 )
+# Between two names, words that make the second a part or member of the first, or the first of the
+# second: "the Joint Forces, an alliance ... that includes the Sudan Liberation Army", "the Carlos Patino
+# front of the EMC", "the Bosnian army's 5th Corps".
+_WHOLE_FIRST = re.compile(r"\b(?:includes?|including|included|made up of|compris(?:es|ing))\b", re.IGNORECASE)
+_PART_FIRST = re.compile(
+    r"\b(?:members? of|part of|a faction of|a wing of|an arm of|units? of|brigades? of)\b", re.IGNORECASE
+)
+_PART_BETWEEN = re.compile(r"^(?:\s+of\s+(?:the\s+)?|['’]s\s+)$")
+# A person's name before a listed belligerent's in the possessive: "Haftar's Libyan National Army".
+_LEADER = re.compile(r"(?<![\w-])([A-Z][\w-]+)['’]s\s+(?:the\s+)?$")
 _GAP = 90  # the most characters between the two names of one sentence's pair
 _BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
 _WAR_WORD = re.compile(r"\b(?:fight\w*|clash\w*|war|battles?|ceasefires?|truce|hostilities|conflict)\b", re.I)
@@ -64,12 +79,25 @@ def _mentions(data: ConflictSummary, article: str) -> list[tuple[str, int]]:
     """(mention, belligerent index) for every name, alias and the state a state's forces are named after;
     a mention claimed by two belligerents is left out; longest first."""
     owners: dict[str, set[int]] = {}
+    leaders: dict[str, set[int]] = {}
     shown: dict[str, str] = {}
     for i, b in enumerate(data.belligerents):
         for m in [b.name, *b.aliases, state_of(b.name, article) or ""]:
             if len(m) > 1:
                 owners.setdefault(fold(m), set()).add(i)
                 shown.setdefault(fold(m), m)
+    # a leader named in the possessive before one belligerent only stands for it ("Haftar's LNA": a later
+    # "forces loyal to Haftar" or "in support of Haftar" tells of the LNA)
+    places = {fold(m) for loc in data.locations for m in [loc.name, *loc.aliases]}
+    for i, b in enumerate(data.belligerents):
+        for m in dict.fromkeys([b.name, *b.aliases]):
+            for at in (x.start() for x in re.finditer(rf"(?<![\w-]){re.escape(m)}(?![\w-])", article)):
+                lead = _LEADER.search(article[max(0, at - 40) : at])
+                if lead and fold(lead.group(1)) not in owners.keys() | places:
+                    leaders.setdefault(fold(lead.group(1)), set()).add(i)
+                    shown.setdefault(fold(lead.group(1)), lead.group(1))
+    for k, v in leaders.items():
+        owners.setdefault(k, set()).update(v)
     pairs = [(shown[k], next(iter(v))) for k, v in owners.items() if len(v) == 1]
     return sorted(pairs, key=lambda p: -len(p[0]))
 
@@ -89,24 +117,40 @@ def _find(sentence: str, mentions: list[tuple[str, int]]) -> list[tuple[int, int
 def relations(data: ConflictSummary, article: str) -> tuple[set[frozenset[int]], set[frozenset[int]]]:
     """Pairs of belligerent indexes the article's sentences put against each other, and pairs it puts
     together (one pair can be in both: then it counts as neither)."""
+    enemies, allies, _ = _read(data, article)
+    return enemies, allies
+
+
+def _read(data: ConflictSummary, article: str) -> tuple[set[frozenset[int]], set[frozenset[int]], set[tuple[int, int]]]:
+    """``relations`` and the (part, whole) pairs among the allies: "W's P", "P of the W", "W ... includes P",
+    "P, part of W"."""
     mentions = _mentions(data, article)
     enemies: set[frozenset[int]] = set()
     allies: set[frozenset[int]] = set()
+    parts: set[tuple[int, int]] = set()
     for sentence in _sentences(article):
         found = _find(sentence, mentions)
-        for n, (_, a_end, a) in enumerate(found):
+        for n, (a_start, a_end, a) in enumerate(found):
             for b_start, _, b in found[n + 1 :]:
                 if a == b:
                     continue
                 gap = sentence[a_end:b_start]
                 pair = frozenset((a, b))
+                possessive = gap.strip()[:1] in "'’"
+                # "the Bosnian army's 5th Corps", never a place's ("Yemen's Houthi movement")
+                if _PART_BETWEEN.match(gap) and (not possessive or _BODY_END.search(sentence[a_start:a_end])):
+                    allies.add(pair)
+                    parts.add((b, a) if possessive else (a, b))  # "W's P" / "P of the W"
+                    break
                 if _ALLIED_BETWEEN.match(gap):
                     allies.add(pair)
                     break
                 if len(gap) > _GAP or _TELLING.search(gap):
                     break
-                if _FOR.search(gap):
+                if _FOR.search(gap) or _WHOLE_FIRST.search(gap) or _PART_FIRST.search(gap):
                     allies.add(pair)
+                    if _WHOLE_FIRST.search(gap) or _PART_FIRST.search(gap):
+                        parts.add((b, a) if _WHOLE_FIRST.search(gap) else (a, b))
                     break
                 if ", and " in gap:  # another clause, whose subject may be someone else
                     break
@@ -118,7 +162,7 @@ def relations(data: ConflictSummary, article: str) -> tuple[set[frozenset[int]],
                     enemies.add(pair)
                     break
     both = enemies & allies
-    return enemies - both, allies - both
+    return enemies - both, allies - both, {p for p in parts if frozenset(p) not in both}
 
 
 def _two_groups(members: list[int], enemies: set[frozenset[int]], allies: set[frozenset[int]]) -> dict[int, int]:
@@ -153,7 +197,7 @@ def split_enemy_sides(data: ConflictSummary, article: str) -> ConflictSummary:
     """The answer with each side label that the article shows enemies sharing split in two (see module)."""
     if len(data.belligerents) < 2:
         return data
-    enemies, allies = relations(data, article)
+    enemies, allies, parts = _read(data, article)
     if not enemies and not allies:
         return data
     sides = [b.side for b in data.belligerents]
@@ -169,6 +213,12 @@ def split_enemy_sides(data: ConflictSummary, article: str) -> ConflictSummary:
         camp = [k for k, side in enumerate(sides) if fold(side) == fold(sides[fighter])]
         if not any(frozenset((backer, k)) in enemies for k in camp):
             sides[backer] = sides[fighter]
+    # a part the article names with its whole ("the Joint Forces ... that includes the SLA", "the Bosnian
+    # army's 5th Corps") takes the whole's label, unless it fights someone labelled so
+    for part, whole in sorted(parts):
+        camp = [k for k, side in enumerate(sides) if fold(side) == fold(sides[whole])]
+        if fold(sides[part]) != fold(sides[whole]) and not any(frozenset((part, k)) in enemies for k in camp):
+            sides[part] = sides[whole]
     camps: dict[str, list[int]] = {}
     for i, s in enumerate(sides):
         camps.setdefault(fold(s), []).append(i)

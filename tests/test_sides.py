@@ -84,3 +84,53 @@ def test_fighting_between_two_names_parts_them_and_a_contradiction_changes_nothi
         " The Free Hills Front attacked the Northern Army."
     )
     assert split_enemy_sides(data, both) == data
+
+
+def test_a_leader_named_in_the_possessive_stands_for_his_force() -> None:
+    article = (
+        "Varko's Northern Army (NA) pressed on Talvik.\n\n"
+        "Forces loyal to Varko shelled the town and clashed with the Valley Guard overnight.\n\n"
+        "Officials accused Dorvania of carrying out air strikes in support of Varko."
+    )
+    data = _data(
+        ("NA", "government", "combatant"),
+        ("Valley Guard", "government", "combatant"),
+        ("Dorvania", "Dorvania", "supporter"),
+    )
+    na = data.belligerents[0].model_copy(update={"aliases": ["Northern Army"]})
+    data = data.model_copy(update={"belligerents": [na, *data.belligerents[1:]]})
+    enemies, allies = relations(data, article)
+    assert enemies == {frozenset((0, 1))} and allies == {frozenset((0, 2))}
+    assert [b.side for b in split_enemy_sides(data, article).belligerents] == [
+        "government",
+        "Valley Guard",
+        "government",
+    ]
+
+
+def test_a_part_named_with_its_whole_takes_the_wholes_label_but_a_places_possessive_is_no_whole() -> None:
+    article = (
+        "The Northern Army fought the Free Hills Front near Talvik.\n\n"
+        "The Hill Alliance, a coalition of militias that includes the Ossen Brigade, fought beside the army.\n\n"
+        "The Northern Army's 5th Corps held the bridge, and the Kessar Battalion of the Hill Alliance the ridge.\n\n"
+        "Ossen's Free Hills Front denied it."
+    )
+    data = _data(
+        ("Northern Army", "government", "combatant"),
+        ("Free Hills Front", "rebels", "combatant"),
+        ("Hill Alliance", "government", "combatant"),
+        ("Ossen Brigade", "rebels", "combatant"),
+        ("5th Corps", "5th Corps", "combatant"),
+        ("Kessar Battalion", "rebels", "combatant"),
+        ("Ossen", "Ossen", "supporter"),
+    )
+    out = split_enemy_sides(data, article)
+    assert [b.side for b in out.belligerents] == [
+        "government",
+        "rebels",
+        "government",
+        "government",  # "includes"
+        "government",  # "the Northern Army's 5th Corps"
+        "government",  # "of the Hill Alliance"
+        "Ossen",  # "Ossen's Free Hills Front": a place's possessive, no whole
+    ]
