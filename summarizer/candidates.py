@@ -124,6 +124,23 @@ def is_unit_name(name: str) -> bool:
     return _UNIT.fullmatch(name) is not None
 
 
+# Words for a kind of place written with its name: "the town of Mellit", "the Abu Shouk camp".
+_PLACE_KIND = (
+    r"(?:town|city|village|camp|district|region|province|area|port|base|airport|outskirts|suburb|neighbou?rhood"
+    r"|county|governorate|territory)"
+)
+
+
+def place_cue(name: str, article: str) -> bool:
+    """Whether the article writes ``name`` with a word for a kind of place, before ("the town of X") or,
+    unless the name ends like a demonym, after ("the X camp")."""
+    e = re.escape(name)
+    if re.search(rf"\b{_PLACE_KIND}s? of (?:the )?{e}(?![\w-])", article):
+        return True
+    # after the name only when it cannot be a demonym ("the Rwandan town")
+    return not re.search(r"(?:an|ese|ish|i)$", name) and bool(re.search(rf"(?<![\w-]){e} {_PLACE_KIND}\b", article))
+
+
 def covered(candidate: str, mentions: list[str]) -> bool:
     """True when ``candidate`` is already said by a mention (same words, or its words inside one, or
     the mention's words inside it: "Syrian" in "Syrian army", "Hama" in "Hama province")."""

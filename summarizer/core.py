@@ -51,6 +51,7 @@ from summarizer.second_look import (
     is_control,
     look,
     no_conflict,
+    place_floor,
     side_of,
     type_of,
 )
@@ -230,7 +231,7 @@ class Summarizer:
         found = look(backend, messages, gen.text, part, piece)
         if self.location_min_logodds is not None:
             for name, score in found.locations.items():
-                if score > self.location_min_logodds:
+                if score > place_floor(name, found, self.location_min_logodds):
                     found.types[name] = type_of(backend, messages, gen.text, name)
             part = add_locations(part, found, self.location_min_logodds)
         if self.keep_min_logodds is not None:

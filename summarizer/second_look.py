@@ -19,7 +19,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from summarizer.candidates import covered, is_unit_name, proper_noun_spans, support_cues, violence_cues
+from summarizer.candidates import (
+    covered,
+    is_unit_name,
+    place_cue,
+    proper_noun_spans,
+    support_cues,
+    violence_cues,
+)
 from summarizer.parse import abbreviations, initials, is_actor_name, own_aliases, same_number, unlisted_places
 from summarizer.schema import MAX_BELLIGERENTS, MAX_LOCATIONS, MAX_SIDE, Belligerent, ConflictSummary, Location
 from summarizer.textspans import fold
@@ -36,6 +43,9 @@ ACTOR_MIN_LOGODDS: float | None = 1.25
 # A numbered military unit ("6th Infantry Division") is added unless the model clearly rejects it: the
 # guide lists a named unit on its own, and the model scores such names low (0.0 to 1.0 on dev).
 UNIT_MIN_LOGODDS = -1.0
+# A candidate the article writes with a word for its kind ("the town of Mellit", "the Abu Shouk camp") is
+# added as a place above this lower floor (dev: 7 of the 8 such candidates between 0.5 and 1.5 are gold).
+CUED_PLACE_MIN_LOGODDS = 0.5
 KEEP_MIN_LOGODDS: float | None = -0.5
 # A name the article gives as a side's backer ("backed by X", "X-backed") is added as a supporter unless
 # the model clearly rejects it as an armed actor (log-odds at or below this; None: not acted on).
@@ -106,6 +116,7 @@ class Look:
     backers: dict[str, float] = field(default_factory=dict)  # named as a side's backer -> the same
     sides: dict[str, str] = field(default_factory=dict)
     armed: dict[str, float] = field(default_factory=dict)  # the answer's belligerents -> armed kind log-odds
+    cued: list[str] = field(default_factory=list)  # candidate places written with a kind word ("town of X")
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -117,6 +128,7 @@ class Look:
             "backers": {k: round(v, 3) for k, v in self.backers.items()},
             "sides": dict(self.sides),
             "armed": {k: round(v, 3) for k, v in self.armed.items()},
+            "cued": list(self.cued),
         }
 
 
@@ -200,6 +212,7 @@ def look(
 
     if locations:
         found.locations = yes_no(scorer, messages, PLACE_QUESTION, cands)
+        found.cued = [c for c in cands if place_cue(c, article)]
     if actors:
         found.actors = yes_no(scorer, messages, ACTOR_QUESTION, actor_cands)
         found.checked = yes_no(scorer, messages, ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
@@ -322,13 +335,19 @@ def no_conflict(data: ConflictSummary) -> ConflictSummary:
     return data.model_copy(update={"belligerents": [], "locations": [], "reinforcements": []})
 
 
+def place_floor(name: str, found: Look, margin: float) -> float:
+    """The log-odds a candidate place must pass: ``margin``, or for one written with a word for its kind
+    (``Look.cued``) the lower ``CUED_PLACE_MIN_LOGODDS``."""
+    return min(margin, CUED_PLACE_MIN_LOGODDS) if name in found.cued else margin
+
+
 def add_locations(data: ConflictSummary, found: Look, margin: float = LOCATION_MIN_LOGODDS) -> ConflictSummary:
-    """The answer with the candidate places above ``margin`` added (type as scored, within null); a name
-    of an armed body ("5th Corps", "Northern Front") is never one."""
+    """The answer with the candidate places above ``margin`` (``place_floor``) added (type as scored, within
+    null); a name of an armed body ("5th Corps", "Northern Front") is never one."""
     added = [
         Location(name=name, aliases=[], type=found.types.get(name, "other"), within=None)
         for name, score in found.locations.items()
-        if score > margin
+        if score > place_floor(name, found, margin)
         and found.actors.get(name, -99.0) <= score
         and not (is_unit_name(name) or _ARMED_BODY.search(name))
     ]

@@ -380,6 +380,7 @@ def test_as_meta_without_gate() -> None:
         "backers": {},
         "sides": {},
         "armed": {},
+        "cued": [],
     }
 
 
@@ -433,6 +434,16 @@ def test_add_locations_above_margin_with_types() -> None:
 def test_add_locations_never_adds_an_armed_body() -> None:
     found = Look(locations={"5th Corps": 3.0, "Kessar Front": 3.0, "DRC": 3.0})
     assert [loc.name for loc in add_locations(summary_with(0), found, margin=1.0).locations] == ["DRC"]
+
+
+def test_a_place_written_with_its_kind_passes_a_lower_floor() -> None:
+    from summarizer.candidates import place_cue
+
+    article = "Jets struck the town of Mellit, the Abu Shouk camp and the Rwandan town. Varo said Kessar was calm."
+    names = ("Mellit", "Abu Shouk", "Kessar", "Varo", "Rwandan")
+    assert [n for n in names if place_cue(n, article)] == ["Mellit", "Abu Shouk"]
+    found = Look(locations={"Mellit": 0.75, "Kessar": 0.75, "Abu Shouk": 0.25}, cued=["Mellit", "Abu Shouk"])
+    assert [loc.name for loc in add_locations(summary_with(0), found, margin=1.5).locations] == ["Mellit"]
 
 
 def test_add_locations_custom_margin() -> None:
