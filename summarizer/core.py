@@ -52,6 +52,7 @@ from summarizer.second_look import (
     look,
     no_conflict,
     place_floor,
+    places_need_actors,
     side_of,
     type_of,
 )
@@ -270,7 +271,7 @@ class Summarizer:
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = split_enemy_sides(data, text)
-        data = ground(drop_supporter_states(data, text), text)
+        data = ground(places_need_actors(drop_supporter_states(data, text)), text)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks)
         return Result(data=data, article=text)
 

@@ -335,6 +335,13 @@ def no_conflict(data: ConflictSummary) -> ConflictSummary:
     return data.model_copy(update={"belligerents": [], "locations": [], "reinforcements": []})
 
 
+def places_need_actors(data: ConflictSummary) -> ConflictSummary:
+    """An answer with no belligerents keeps no locations or reinforcements: the guide's places are where
+    the armed events happen, and places without any side are what a small model lists for a story with no
+    armed conflict ("Boston" for a cancer drug's trial)."""
+    return data if data.belligerents else no_conflict(data)
+
+
 def place_floor(name: str, found: Look, margin: float) -> float:
     """The log-odds a candidate place must pass: ``margin``, or for one written with a word for its kind
     (``Look.cued``) the lower ``CUED_PLACE_MIN_LOGODDS``."""

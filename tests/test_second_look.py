@@ -478,6 +478,15 @@ def test_add_locations_never_past_max(already: int) -> None:
 # ---- no_conflict ---------------------------------------------------------------------------------
 
 
+def test_places_need_actors() -> None:
+    from summarizer.second_look import places_need_actors
+
+    _, data = answer_and_data()
+    assert data.belligerents and data.locations and places_need_actors(data) == data
+    alone = places_need_actors(data.model_copy(update={"belligerents": []}))
+    assert (alone.locations, alone.reinforcements, alone.quotes) == ([], [], data.quotes)
+
+
 def test_no_conflict_keeps_quotes_and_summary() -> None:
     _, data = answer_and_data()
     data = data.model_copy(
