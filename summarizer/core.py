@@ -54,7 +54,7 @@ from summarizer.second_look import (
     place_floor,
     places_need_actors,
     side_of,
-    types_of,
+    type_of,
 )
 from summarizer.sides import split_enemy_sides
 
@@ -228,12 +228,12 @@ class Summarizer:
             return add_unlisted_places(part, {}), None
         backend: Any = self.backend
         t1 = time.perf_counter()
-        part = add_unlisted_places(part, types_of(backend, messages, gen.text, unlisted_places(part)))
+        part = add_unlisted_places(part, {w: type_of(backend, messages, gen.text, w) for w in unlisted_places(part)})
         found = look(backend, messages, gen.text, part, piece)
         if self.location_min_logodds is not None:
-            floor = self.location_min_logodds
-            added = [n for n, score in found.locations.items() if score > place_floor(n, found, floor)]
-            found.types.update(types_of(backend, messages, gen.text, added))
+            for name, score in found.locations.items():
+                if score > place_floor(name, found, self.location_min_logodds):
+                    found.types[name] = type_of(backend, messages, gen.text, name)
             part = add_locations(part, found, self.location_min_logodds)
         if self.keep_min_logodds is not None:
             part = drop_belligerents(part, found, self.keep_min_logodds)

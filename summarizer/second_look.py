@@ -313,27 +313,12 @@ def _demonym(word: str, article: str) -> bool:
 
 def type_of(scorer: Scorer, messages: list[dict[str, str]], answer: str, name: str) -> str:
     """The location type the model finds likeliest for an added place."""
-    scores = scorer.continuation_logprobs(messages, _type_item(answer, name), [f'{t}"' for t in LOCATION_TYPES])
-    return LOCATION_TYPES[max(range(len(scores)), key=scores.__getitem__)]
-
-
-def types_of(scorer: Scorer, messages: list[dict[str, str]], answer: str, names: list[str]) -> dict[str, str]:
-    """``type_of`` for several places; with ``continuation_logprobs_many`` all in one packed pass (each
-    type read as its word, without the closing quote)."""
-    names = list(dict.fromkeys(names))
-    many = getattr(scorer, "continuation_logprobs_many", None)
-    if many is None or not names:
-        return {n: type_of(scorer, messages, answer, n) for n in names}
-    rows = many([(messages, _type_item(answer, n)) for n in names], list(LOCATION_TYPES))
-    return {n: LOCATION_TYPES[max(range(len(row)), key=row.__getitem__)] for n, row in zip(names, rows, strict=True)}
-
-
-def _type_item(answer: str, name: str) -> str:
-    """The answer cut after its locations with a new item for ``name`` open at its type."""
     end = array_end(answer, "locations")
     prefix = answer[:end] if end is not None else answer
     sep = "" if prefix.endswith("[") else ","
-    return f'{prefix}{sep}{{"name":{json.dumps(name, ensure_ascii=False)},"aliases":[],"type":"'
+    item = f'{prefix}{sep}{{"name":{json.dumps(name, ensure_ascii=False)},"aliases":[],"type":"'
+    scores = scorer.continuation_logprobs(messages, item, [f'{t}"' for t in LOCATION_TYPES])
+    return LOCATION_TYPES[max(range(len(scores)), key=scores.__getitem__)]
 
 
 def _append(data: ConflictSummary, key: str, added: list[Any], limit: int) -> ConflictSummary:

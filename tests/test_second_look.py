@@ -405,35 +405,6 @@ def test_type_of_in_an_empty_list() -> None:
     assert prefix.endswith('"locations":[{"name":"Kessar","aliases":[],"type":"')
 
 
-def test_types_of_scores_every_place_in_one_call_when_the_backend_packs() -> None:
-    from summarizer.second_look import types_of
-
-    answer, _ = answer_and_data()
-
-    class Packing(ScriptedScorer):
-        def continuation_logprobs_many(
-            self, requests: list[tuple[list[dict[str, str]], str]], continuations: list[str]
-        ) -> list[list[float]]:
-            self.calls.append((requests, "", list(continuations)))
-            best = {"Kessar": "city", "Port Selby": "village"}
-            return [
-                [0.0 if c == best[asked.split('"name":"')[-1].split('"')[0]] else -1.0 for c in continuations]
-                for _, asked in requests
-            ]
-
-    scorer = Packing()
-    assert types_of(scorer, MESSAGES, answer, ["Kessar", "Port Selby", "Kessar"]) == {
-        "Kessar": "city",
-        "Port Selby": "village",
-    }
-    ((requests, _, conts),) = scorer.calls
-    assert conts == list(LOCATION_TYPES) and len(requests) == 2
-    # without a packing backend, one call per place
-    plain = ScriptedScorer(scores={'town"': -0.1})
-    assert types_of(plain, MESSAGES, answer, ["Kessar", "Port Selby"]) == {"Kessar": "town", "Port Selby": "town"}
-    assert len(plain.calls) == 2 and types_of(plain, MESSAGES, answer, []) == {}
-
-
 # ---- add_locations -------------------------------------------------------------------------------
 
 

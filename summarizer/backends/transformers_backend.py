@@ -580,14 +580,13 @@ class TransformersBackend:
 
         The requests' shared prefix is taken from the KV cache (or prefilled) once; their differing
         tails go through the model together in one pass, packed into one row, each tail attending to
-        the prefix and to itself only, with its own positions. A continuation of more than one token
-        gets its later tokens from a second packed pass (each request's tail followed by the
-        continuation's tokens but its last).
+        the prefix and to itself only, with its own positions. Continuations of more than one token
+        are scored one request at a time.
         """
         toks = [self.tokenizer(c, add_special_tokens=False)["input_ids"] for c in continuations]
         if not requests:
             return []
-        if any(not t for t in toks):
+        if any(len(t) != 1 for t in toks):
             return [self.continuation_logprobs(m, a, continuations) for m, a in requests]
         contexts = []
         for messages, prefix in requests:
@@ -609,18 +608,6 @@ class TransformersBackend:
             cache.crop(shared - cache.get_seq_length())
             lp = torch.log_softmax(logits, dim=-1)
             scores += [[float(lp[i, t]) for t in ids_of] for i in range(len(tails))]
-        multi = [(i, j) for i in range(len(contexts)) for j, t in enumerate(toks) if len(t) > 1]
-        for lo in range(0, len(multi), MANY_PER_PASS):
-            pairs = multi[lo : lo + MANY_PER_PASS]
-            tails = [contexts[i][shared:] + toks[j][:-1] for i, j in pairs]
-            lp = torch.log_softmax(self._forward_tree(tails, shared, cache, last_only=False), dim=-1)
-            cache.crop(shared - cache.get_seq_length())
-            off = 0
-            for (i, j), tail in zip(pairs, tails, strict=True):
-                later = toks[j][1:]
-                at = off + len(tail) - len(later)  # the positions that predict the later tokens
-                scores[i][j] += float(lp[torch.arange(at, at + len(later)), torch.tensor(later)].sum())
-                off += len(tail)
         self._keep_state(head, cache, [])
         return scores
 
