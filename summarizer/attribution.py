@@ -26,7 +26,8 @@ _CLOSERS = '"”»“'
 _OPENERS = '"“«„'
 # ``"…," said the source, who …`` / ``"…" said X.``: the phrase after the verb, to a comma or a full stop.
 _AFTER_VERB_FIRST = re.compile(
-    rf"^[,]?\s*{_VERB}\s+(?P<spk>{_SPK})(?=\s*(?:[,.;:]|$|\s+(?:who|whose|which|as|speaking|adding|on|after)\b))"
+    rf"^[,]?\s*{_VERB}\s+(?P<spk>{_SPK})(?=\s*(?:[,.;:]|$|\s+(?:who|whose|which|as|speaking|adding|on|after"
+    r"|(?:identified|described|named|known|introduced)\s+as)\b))"
 )
 # ``"…," X said …`` / ``"…," the commander, Abdelsalam Zoubi, said …``.
 _AFTER_SPK_FIRST = re.compile(rf"^[,]?\s*(?P<spk>{_SPK}),?\s+{_VERB}\b")
@@ -41,6 +42,10 @@ _APPOSITIVE = re.compile(
     r",\s+(?P<name>(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*)(?:\s+(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*)){1,3}),?$"
 )
 _SUBORDINATE = re.compile(r",\s+(?:who|which|whose|where)\b.*$")
+_TRAILING_ADVERB = re.compile(
+    r"(?:\s+(?:also|later|earlier|again|then|further|previously|separately|too|however|meanwhile|once))+$",
+    re.IGNORECASE,
+)
 
 
 # "the statement said": an anaphor; its antecedent is the nearest statement the article gave an author
@@ -93,6 +98,7 @@ def _author(article: str, before: int) -> str | None:
 def _clean(spk: str) -> str | None:
     """The speaker phrase trimmed, or None when it is no speaker (too long, a fragment, a pronoun)."""
     spk = _SUBORDINATE.sub("", spk.strip()).strip().rstrip(",").strip()
+    spk = _TRAILING_ADVERB.sub("", spk)  # "He also said": "He"
     m = _APPOSITIVE.search(spk)
     if m:
         spk = m.group("name")

@@ -56,9 +56,16 @@ def speakers(article: str) -> dict[str, str | None]:
             "control all the hills",
             "the Northern Front (NF)",
         ),
+        (
+            '"We hold the ridge," said the NF commander identified as a lieutenant in the Ossen Brigade.',
+            "We hold the ridge,",
+            "the NF commander",
+        ),
+        ('The ministry also said its forces had "liberated" the town.', "liberated", "The ministry"),
+        ('He also said more attacks would come "in other areas".', "in other areas", None),  # no one before
     ],
 )
-def test_attribution_patterns(paragraph: str, quote: str, speaker: str) -> None:
+def test_attribution_patterns(paragraph: str, quote: str, speaker: str | None) -> None:
     assert speakers("TOLIN (Wire) - Fighting went on.\n\n" + paragraph + "\n")[quote] == speaker
 
 
