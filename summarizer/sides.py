@@ -147,10 +147,13 @@ def _read(data: ConflictSummary, article: str) -> tuple[set[frozenset[int]], set
                     break
                 if len(gap) > _GAP or _TELLING.search(gap):
                     break
-                if _FOR.search(gap) or _WHOLE_FIRST.search(gap) or _PART_FIRST.search(gap):
+                whole_first, part_first = _WHOLE_FIRST.search(gap), _PART_FIRST.search(gap)
+                if whole_first or part_first:
                     allies.add(pair)
-                    if _WHOLE_FIRST.search(gap) or _PART_FIRST.search(gap):
-                        parts.add((b, a) if _WHOLE_FIRST.search(gap) else (a, b))
+                    parts.add((b, a) if whole_first else (a, b))  # "W ... includes P" / "P, part of W"
+                    break
+                if _FOR.search(gap):
+                    allies.add(pair)
                     break
                 if ", and " in gap:  # another clause, whose subject may be someone else
                     break
