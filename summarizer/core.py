@@ -12,7 +12,7 @@ from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
 from summarizer.destinations import add_dateline_country, fill_destinations, full_place_names
 from summarizer.grammar import build_lark
-from summarizer.grounding import ground
+from summarizer.grounding import ground, reread
 from summarizer.movements import add_movements, drop_unmoved
 from summarizer.parse import (
     actors_not_forces,
@@ -57,6 +57,7 @@ from summarizer.second_look import (
     type_of,
 )
 from summarizer.sides import split_enemy_sides
+from summarizer.truecase import case_view
 
 DEFAULT_MAX_NEW_TOKENS = 768
 # Articles longer than this many tokens are split into chunks (see summarizer/chunking.py). 3000, not
@@ -85,7 +86,8 @@ class Summarizer:
     ``conflict_min_logodds`` / ``armed_min_logodds``: the second look's thresholds (None: only record the
     scores in ``meta.second_look``, change nothing). ``armed_min_logodds``: an article whose belligerents
     the model all types as no armed kind of actor (a club, a ministry, a company) gets empty belligerents,
-    locations and reinforcements.
+    locations and reinforcements. ``restore_case``: an article written in capitals is read in a
+    case-restored copy (``truecase.py``); the result's strings are still the article's own.
     """
 
     def __init__(
@@ -103,6 +105,7 @@ class Summarizer:
         keep_min_logodds: float | None = KEEP_MIN_LOGODDS,
         support_min_logodds: float | None = SUPPORT_MIN_LOGODDS,
         armed_min_logodds: float | None = ARMED_MIN_LOGODDS,
+        restore_case: bool = True,
     ) -> None:
         if max_new_tokens < 64:
             raise ValueError("max_new_tokens must be at least 64")
@@ -118,6 +121,7 @@ class Summarizer:
         self.keep_min_logodds = keep_min_logodds
         self.support_min_logodds = support_min_logodds
         self.armed_min_logodds = armed_min_logodds
+        self.restore_case = restore_case
         self.prompts: PromptSet = load_prompts()
         self._schema = generation_schema()
 
@@ -133,13 +137,15 @@ class Summarizer:
         """
         t0 = time.perf_counter()
         parts, gens, looks = [], [], []
-        for piece, messages in self._pieces(text, self._chunks(text)):
+        chunks = self._chunks(text)
+        article, text = text, self._view(text)
+        for piece, messages in self._pieces(text, chunks):
             gen = self.backend.generate(messages, build_lark(self._schema, piece), self.max_new_tokens)
             part, found = self._finish_chunk(messages, gen, piece)
             parts.append(part)
             gens.append(gen)
             looks += [found] if found is not None else []
-        return self._assemble(text, parts, gens, looks, t0)
+        return self._assemble(text, parts, gens, looks, t0, article)
 
     def summarize_many(
         self, articles: Iterable[tuple[Any, str]], batch_size: int = DEFAULT_BATCH_SIZE
@@ -172,7 +178,8 @@ class Summarizer:
                 except Exception as exc:
                     failed.append((key, exc))
                     continue
-                plans[n] = plan = _Plan(key, text, list(self._pieces(text, chunks)), t0)
+                view = self._view(text)
+                plans[n] = plan = _Plan(key, view, list(self._pieces(view, chunks)), t0, text)
                 for c, (piece, messages) in enumerate(plan.pieces):
                     yield (n, c), messages, build_lark(self._schema, piece), self.max_new_tokens
 
@@ -198,10 +205,14 @@ class Summarizer:
                 parts = [d[0] for d in done]  # type: ignore[index]
                 looks = [d[1] for d in done if d[1] is not None]  # type: ignore[index]
                 gens = [d[2] for d in done]  # type: ignore[index]
-                yield plan.key, self._assemble(plan.text, parts, gens, looks, plan.t0)
+                yield plan.key, self._assemble(plan.text, parts, gens, looks, plan.t0, plan.article)
             except Exception as exc:
                 yield plan.key, exc
         yield from _drain(failed)
+
+    def _view(self, text: str) -> str:
+        """What the model reads: the article, or its case-restored copy if it is written in capitals."""
+        return case_view(text) if self.restore_case else text
 
     def _chunks(self, text: str) -> list[tuple[int, int]]:
         """Check the article; the character ranges to extract from (one, or overlapping chunks)."""
@@ -255,9 +266,19 @@ class Summarizer:
         return part, found
 
     def _assemble(
-        self, text: str, parts: list[ConflictSummary], gens: list[GenerationResult], looks: list[Look], t0: float
+        self,
+        text: str,
+        parts: list[ConflictSummary],
+        gens: list[GenerationResult],
+        looks: list[Look],
+        t0: float,
+        article: str,
     ) -> Result:
-        """Merge the chunks' parts, apply the conflict check, ground the spans, add the meta."""
+        """Merge the chunks' parts, apply the conflict check, ground the spans, add the meta.
+
+        ``text`` is what the model read (``article`` itself, or its case-restored copy); the result's
+        strings are the article's own.
+        """
         data = parts[0] if len(parts) == 1 else merge(parts)
         # an article is a control when no chunk reports an armed conflict
         gates = [lk.conflict_logodds for lk in looks if lk.conflict_logodds is not None]
@@ -272,10 +293,12 @@ class Summarizer:
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = split_enemy_sides(data, text)
         data = ground(places_need_actors(drop_supporter_states(data, text)), text)
-        data.meta = self._meta(gens, time.perf_counter() - t0, looks)
-        return Result(data=data, article=text)
+        if text != article:
+            data = reread(data, article)
+        data.meta = self._meta(gens, time.perf_counter() - t0, looks, case_restored=text != article)
+        return Result(data=data, article=article)
 
-    def _meta(self, gens: list[GenerationResult], total: float, looks: list[Look]) -> Meta:
+    def _meta(self, gens: list[GenerationResult], total: float, looks: list[Look], case_restored: bool) -> Meta:
         timings: dict[str, float] = {}
         for g in gens:
             for k, v in g.timings.items():
@@ -303,6 +326,7 @@ class Summarizer:
                 "draft_accepted": sum(g.accepted_draft_tokens for g in gens),
             },
             closed_early=any(g.closed_early for g in gens),
+            case_restored=case_restored,
             chunks=len(gens),
             second_look=[lk.as_meta() for lk in looks] or None,
             settings={
@@ -315,6 +339,7 @@ class Summarizer:
                 "armed_min_logodds": self.armed_min_logodds,
                 "draft_tokens": getattr(self.backend, "draft_tokens", None),
                 "quantize": getattr(self.backend, "quantize", None),
+                "restore_case": self.restore_case,
             },
         )
 
@@ -327,6 +352,7 @@ class _Plan:
     text: str
     pieces: list[tuple[str, list[dict[str, str]]]]
     t0: float
+    article: str
     done: dict[int, tuple[ConflictSummary, Look | None, GenerationResult] | None] = field(default_factory=dict)
     error: Exception | None = None
 

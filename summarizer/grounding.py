@@ -62,3 +62,47 @@ def ground(data: ConflictSummary, article: str) -> ConflictSummary:
         text_span = span(q.text, p + ".text", prefer=quoted)
         q.spans = QuoteSpans(text=text_span, speaker=span(q.speaker, p + ".speaker", near=text_span))
     return out
+
+
+def reread(data: ConflictSummary, article: str) -> ConflictSummary:
+    """Return a copy of grounded ``data`` whose verbatim strings are re-read from ``article`` at their spans.
+
+    For an answer made from a case-restored copy of the article (``truecase.case_view``): the spans
+    are the same, the strings become the article's own characters. A mention that re-reads the same
+    as an earlier one of its item (or, for names, of an earlier item) is dropped.
+    """
+
+    def at(s: tuple[int, int]) -> str:
+        return article[s[0] : s[1]]
+
+    out = data.model_copy(deep=True)
+    for items in (out.belligerents, out.locations):
+        seen: set[str] = set()
+        kept = []
+        for item in items:
+            assert item.spans is not None, "reread needs grounded data"
+            name = at(item.spans.name)
+            if name in seen:
+                continue
+            aliases, spans = [], []
+            for s in item.spans.aliases:
+                a = at(s)
+                if a != name and a not in aliases:
+                    aliases.append(a)
+                    spans.append(s)
+            item.name, item.aliases, item.spans.aliases = name, aliases, spans
+            within = getattr(item.spans, "within", None)
+            if within is not None:
+                item.within = at(within)
+            seen.update([name, *aliases])
+            kept.append(item)
+        items[:] = kept
+    for r in out.reinforcements:
+        assert r.spans is not None, "reread needs grounded data"
+        r.sender, r.forces = at(r.spans.sender), at(r.spans.forces)
+        r.destination = None if r.spans.destination is None else at(r.spans.destination)
+        r.origin = None if r.spans.origin is None else at(r.spans.origin)
+    for q in out.quotes:
+        assert q.spans is not None, "reread needs grounded data"
+        q.text, q.speaker = at(q.spans.text), at(q.spans.speaker)
+    return out
