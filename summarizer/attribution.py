@@ -22,8 +22,8 @@ _VERB = (
 )
 # A speaker phrase: no sentence punctuation or quotation marks, at most twelve words.
 _SPK = r"[^.;:!?\"“”«»\n]{2,120}?"
-_CLOSERS = '"”»“'
-_OPENERS = '"“«„'
+_CLOSERS = '"”»“’'
+_OPENERS = '"“«„‘'
 # ``"…," said the source, who …`` / ``"…" said X.``: the phrase after the verb, to a comma or a full stop.
 _AFTER_VERB_FIRST = re.compile(
     rf"^[,]?\s*{_VERB}\s+(?P<spk>{_SPK})(?=\s*(?:[,.;:]|$|\s+(?:who|whose|which|as|speaking|adding|on|after"

@@ -328,6 +328,12 @@ _BODY_END = re.compile(
     r"|front|movement|office|service)$",
     re.IGNORECASE,
 )
+# The last word of an armed body's name, which a place's name never ends in.
+_ARMED_END = re.compile(
+    r"\b(?:army|forces|front|movement|alliance|coalition|corps|brigades?|division|battalions?|regiments?"
+    r"|militias?|guards?|group)$",
+    re.IGNORECASE,
+)
 _NOT_AN_ACTOR = re.compile(
     r"\b(?:statements?|officials?|observers?|spokes(?:man|woman|person|men|women)|sources?|correspondents?"
     r"|reporters?|journalists?|monitors?|witnesses|residents|civilians|analysts?)(?:\s+(?:in|at|from|of)\s+.+)?$",
@@ -588,11 +594,22 @@ def clean(data: dict[str, Any], article: str | None = None) -> dict[str, Any]:
             data[field] = _dedupe_entities(data[field])
     if isinstance(data.get("belligerents"), list) and isinstance(data.get("locations"), list):
         actors = {_loose(m) for b in data["belligerents"] for m in [b["name"], *b.get("aliases", [])]}
+        # an armed body the answer lists as a place too ("Free Highland Front", type "other") is no place
+        data["locations"] = [
+            x for x in data["locations"] if not (_loose(x["name"]) in actors and _ARMED_END.search(x["name"]))
+        ]
         data["locations"] = [
             dict(x, aliases=[a for a in x.get("aliases", []) if _place_alias(a) and _loose(a) not in actors])
             for x in data["locations"]
         ]
         data["locations"] = own_place_aliases(data["locations"])
+        # no place lies within itself
+        data["locations"] = [
+            dict(x, within=None)
+            if x.get("within") and _loose(x["within"]) in {_loose(m) for m in [x["name"], *x.get("aliases", [])]}
+            else x
+            for x in data["locations"]
+        ]
     if isinstance(data.get("reinforcements"), list):
         data["reinforcements"] = _dedupe(data["reinforcements"], ("sender", "forces", "destination"))
         data["reinforcements"] = _tidy_reinforcements(data["reinforcements"], article)

@@ -18,6 +18,9 @@ _PAIRS = {
     "\u00ab": "\u00bb",  # « … »
     "\u201e": "\u201c\u201d",  # „ … “
 }
+# Single marks ‘ … ’ are quotation marks only in an article that has none of the above (the British
+# style of some outlets); elsewhere they nest inside a quotation. A ’ before a letter is an apostrophe.
+_SINGLE = {"\u2018": "\u2019"}
 _CAPTION = re.compile(
     r"(\b(file photo|still image|image taken|picture taken|purports to show|photo:|caption:)"
     r"|\((?:[^()]*\b(?:via|reuters|afp|ap|getty|photo|epa)\b[^()]*)\)\s*$"
@@ -92,18 +95,24 @@ def quoted_passages(article: str) -> list[Passage]:
     """Passages inside quotation marks, one per paragraph.
 
     A quotation left open at the end of a paragraph (the wire convention for quotes running over
-    several paragraphs) ends there; the next paragraph's opening mark starts a new passage.
+    several paragraphs) ends there; the next paragraph's opening mark starts a new passage. Single
+    marks (‘ … ’) count only in an article with no double ones, opening after a space.
     """
     out: list[Passage] = []
+    pairs = _PAIRS if any(ch in article for ch in _PAIRS) else _SINGLE
     for p_start, p_end in paragraphs(article):
         i = p_start
         while i < p_end:
             ch = article[i]
-            if ch in _PAIRS:
-                closers = _PAIRS[ch]
+            single = ch in _SINGLE
+            if ch in pairs and (not single or i == p_start or article[i - 1].isspace() or article[i - 1] in "(—"):
+                closers = pairs[ch]
                 j = i + 1
-                while j < p_end and article[j] not in closers:
+                while j < p_end and (article[j] not in closers or (single and article[j + 1 : j + 2].isalpha())):
                     j += 1
+                if single and j == p_end:  # a single mark never closed is an apostrophe ("the ‘90s")
+                    i += 1
+                    continue
                 start, end = i + 1, j
                 # trim whitespace inside the marks
                 while start < end and article[start].isspace():

@@ -886,3 +886,30 @@ def test_an_origin_the_article_never_gives_as_a_place_of_leaving_is_null() -> No
     )
     out = parse(answer, article)
     assert [(r.forces, r.origin) for r in out.reinforcements] == [("two battalions", None), ("tanks", "Kessar")]
+
+
+def test_an_armed_body_listed_as_a_place_too_is_no_place_and_no_place_lies_within_itself() -> None:
+    article = (
+        "Government troops retook the town of Kessa from the Free Highland Front on Tuesday. "
+        "The Front's fighters withdrew toward Ulm, in Tarsia."
+    )
+    answer = {
+        "summary": "x",
+        "belligerents": [
+            {"name": "Government troops", "aliases": [], "side": "government", "role": "combatant"},
+            {"name": "Free Highland Front", "aliases": [], "side": "rebels", "role": "combatant"},
+        ],
+        "locations": [
+            {"name": "Kessa", "aliases": ["the town of Kessa"], "type": "town", "within": "Kessa"},
+            {"name": "Free Highland Front", "aliases": [], "type": "other", "within": None},
+            {"name": "Ulm", "aliases": [], "type": "town", "within": "Tarsia"},
+        ],
+        "reinforcements": [],
+        "quotes": [],
+    }
+    data = parse(json.dumps(answer), article)
+    assert [(loc.name, loc.within) for loc in data.locations] == [("Kessa", None), ("Ulm", "Tarsia")]
+    # a place that is also a belligerent's name but no armed body's ("Tarsia" the state) stays
+    answer["belligerents"].append({"name": "Tarsia", "aliases": [], "side": "government", "role": "supporter"})
+    answer["locations"].append({"name": "Tarsia", "aliases": [], "type": "country", "within": None})
+    assert "Tarsia" in [loc.name for loc in parse(json.dumps(answer), article).locations]

@@ -278,3 +278,26 @@ def test_body_ranges_leave_the_dateline_out() -> None:
 def test_plain_folds_case_and_accents() -> None:
     assert plain("CULIACAN") == plain("Culiacán") == "culiacan"
     assert plain("Mosul") != plain("Mosel")
+
+
+def test_single_marks_are_quotation_marks_only_where_no_double_marks_are() -> None:
+    british = (
+        "Rebels shelled the town. ‘We won’t leave our homes,’ said Ana Duarte, a teacher.\n"
+        "The army’s commander said the soldiers’ morale was ‘higher than ever’."
+    )
+    texts = [p.text for p in quoted_passages(british)]
+    assert texts == ["We won’t leave our homes,", "higher than ever"]
+    # nested inside double marks they are part of the quotation, not quotations of their own
+    nested = "“The men tell me, ‘Give us a week and we will hold anything,’ and I believe them,” he said."
+    assert [p.text for p in quoted_passages(nested)] == [
+        "The men tell me, ‘Give us a week and we will hold anything,’ and I believe them,"
+    ]
+    # a single mark never closed in its paragraph is an apostrophe
+    assert quoted_passages("It was the ‘90s, and the war had begun.") == []
+
+
+def test_single_marks_get_their_speakers() -> None:
+    from summarizer.attribution import pattern_speakers
+
+    article = "Rebels shelled the town. ‘We won’t leave our homes,’ said Ana Duarte, a teacher."
+    assert pattern_speakers(article) == {"We won’t leave our homes": "Ana Duarte"}
