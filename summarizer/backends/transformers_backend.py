@@ -30,7 +30,7 @@ from typing import Any
 
 import llguidance
 import llguidance.hf
-import llguidance.torch
+import llguidance.numpy  # not llguidance.torch: importing it compiles a kernel we do not use (~1.8 s of load)
 import torch
 
 from summarizer import model_store
@@ -310,7 +310,7 @@ class TransformersBackend:
         pending_requests = iter(requests)
         active: list[_Seq] = []
         batch = _Batch()
-        bitmask = llguidance.torch.allocate_token_bitmask(1, self.vocab)
+        bitmask = torch.from_numpy(llguidance.numpy.allocate_token_bitmask(1, self.vocab))
         while True:
             while len(active) < batch_size:
                 request = next(pending_requests, None)
@@ -661,7 +661,7 @@ class TransformersBackend:
         """The greedy token the grammar allows after the answer so far; near the budget, or in a loop,
         one that closes the JSON."""
         tm = time.perf_counter()
-        llguidance.torch.fill_next_token_bitmask(seq.matcher, bitmask, 0)
+        llguidance.numpy.fill_next_token_bitmask(seq.matcher, bitmask.numpy(), 0)
         allowed = ((bitmask[0].unsqueeze(1) >> self._shifts) & 1).view(-1)[: self.vocab].bool()
         seq.mask_s += time.perf_counter() - tm
         if seq.looping or seq.max_new - (len(seq.out) - seq.forced) <= CLOSE_RESERVE:
