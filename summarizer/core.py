@@ -293,9 +293,10 @@ class Summarizer:
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = split_enemy_sides(data, text)
         data = ground(places_need_actors(drop_supporter_states(data, text)), text)
-        if text != article:
+        restored = text != article
+        if restored:
             data = reread(data, article)
-        data.meta = self._meta(gens, time.perf_counter() - t0, looks, case_restored=text != article)
+        data.meta = self._meta(gens, time.perf_counter() - t0, looks, case_restored=restored)
         return Result(data=data, article=article)
 
     def _meta(self, gens: list[GenerationResult], total: float, looks: list[Look], case_restored: bool) -> Meta:

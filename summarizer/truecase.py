@@ -10,6 +10,7 @@ characters back into the result, which stays verbatim.
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 from typing import Any
 
@@ -76,6 +77,9 @@ def case_view(text: str) -> str:
     spelled = _spelled_out(text, words)
     for i, m in enumerate(words):
         word = m.group()
+        if m.start() in kept:
+            prev = word
+            continue
         nxt = words[i + 1].group().lower() if i + 1 < len(words) else None
         if m.start() in initials:
             cased = word.upper()
@@ -85,9 +89,6 @@ def case_view(text: str) -> str:
             cased = _case_word(caser, word, prev, nxt, _alone_in_brackets(text, m.start(), m.end()))
             if _opens(text, m.start(), initials):
                 cased = cased[:1].upper() + cased[1:]
-        if m.start() in kept:
-            prev = word
-            continue
         for k, ch in enumerate(cased):
             if len(ch) == 1 and ch.lower() == text[m.start() + k].lower():
                 chars[m.start() + k] = ch
@@ -170,26 +171,23 @@ def _spelled_out(text: str, words: list[Any]) -> set[int]:
     for i, m in enumerate(words):
         if not _alone_in_brackets(text, m.start(), m.end()) or not 2 <= len(m.group()) <= 6:
             continue
-        letters = list(m.group().upper())
+        letters = m.group().upper()
         picked: list[int] = []
+        content: list[str] = []  # initials of the picked words that are not joining words
         j = i - 1
-        while j >= 0 and len([k for k in picked if words[k].group().lower() not in _NAME_JOINS]) < len(letters):
+        while j >= 0 and len(content) < len(letters):
             gap = text[words[j].end() : words[j + 1].start()] if j + 1 < i else text[words[j].end() : m.start() - 1]
             if gap.strip(" -"):
                 break
             picked.append(j)
+            if words[j].group().lower() not in _NAME_JOINS:
+                content.append(words[j].group()[0].upper())
             j -= 1
         while picked and words[picked[-1]].group().lower() in _NAME_JOINS:
             picked.pop()
-        content = [words[k].group()[0].upper() for k in picked if words[k].group().lower() not in _NAME_JOINS]
         if len(content) != len(letters):
             continue
-        pool = list(letters)
-        hits = 0
-        for c in content:
-            if c in pool:
-                pool.remove(c)
-                hits += 1
+        hits = sum((Counter(content) & Counter(letters)).values())
         if hits >= len(letters) - (1 if len(letters) >= 3 else 0):
             found.update(picked)
     return found
