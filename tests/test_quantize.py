@@ -99,7 +99,7 @@ class _MLP(nn.Module):
 
 
 @pytest.mark.parametrize("rows", [1, 3, 200])
-def test_w8a8_quantizes_activations_except_the_down_projection(rows: int) -> None:
+def test_w8a8_quantizes_every_layer_with_a_scale_per_token(rows: int) -> None:
     torch.manual_seed(0)
     model = nn.Sequential(gguf_like_linear(256, 256), _MLP())
     x = torch.randn(2, rows, 256, dtype=torch.bfloat16)
@@ -109,9 +109,23 @@ def test_w8a8_quantizes_activations_except_the_down_projection(rows: int) -> Non
         out = model(x)
     assert isinstance(model[0], Int8DynamicLinear) and isinstance(model[1].up_proj, Int8DynamicLinear)
     assert isinstance(model[1].gate_proj, Int8DynamicLinear)
-    assert type(model[1].down_proj) is nn.Linear and model[1].down_proj.weight.dtype == torch.bfloat16
+    assert isinstance(model[1].down_proj, Int8DynamicLinear)
     assert out.shape == ref.shape and out.dtype == torch.bfloat16
     assert _rel_err(out, ref) < 0.03
+
+
+def test_w8a8_scales_each_row_on_its_own() -> None:
+    # a row a thousand times larger than the others in the same pass (a massive activation) leaves the
+    # small rows as exact as when they pass alone: one scale per pass would round them to almost nothing
+    torch.manual_seed(7)
+    linear = gguf_like_linear(64, 128)
+    layer = Int8DynamicLinear(linear)
+    small = torch.randn(4, 128, dtype=torch.bfloat16)
+    big = 1000 * torch.randn(1, 128, dtype=torch.bfloat16)
+    with torch.no_grad():
+        alone, mixed, ref = layer(small), layer(torch.cat([big, small]))[1:], linear(small)
+    assert torch.equal(mixed, alone)
+    assert _rel_err(mixed, ref) < 0.02
 
 
 def test_w8a8_layer_keeps_the_bias_and_is_deterministic() -> None:
@@ -327,7 +341,7 @@ def test_smollm2_w8a8_agrees_with_bf16(smollm2: tuple[nn.Module, object]) -> Non
         quantize_weights(model, "w8a8")
         out = model(input_ids=ids).logits
     blocks = model.model.layers
-    assert all(type(b.mlp.down_proj) is nn.Linear for b in blocks)
+    assert all(isinstance(b.mlp.down_proj, Int8DynamicLinear) for b in blocks)
     assert all(
         isinstance(b.self_attn.q_proj, Int8DynamicLinear) and isinstance(b.mlp.up_proj, Int8DynamicLinear)
         for b in blocks
@@ -335,8 +349,9 @@ def test_smollm2_w8a8_agrees_with_bf16(smollm2: tuple[nn.Module, object]) -> Non
     assert isinstance(model.lm_head, Int8DynamicLinear)
     assert torch.isfinite(out).all()
     agreement = (out.argmax(-1) == ref.argmax(-1)).float().mean().item()
-    # measured 0.84 on this 135M model (weight-only int8: 0.97): int8 activations cost more than int8 weights
-    assert agreement >= 0.75, agreement
+    # measured 0.98 on this 135M model with a scale per token, every layer int8 (0.84 with one scale per
+    # pass and the down projections bf16; weight-only int8: 0.97)
+    assert agreement >= 0.9, agreement
 
 
 @pytest.mark.model

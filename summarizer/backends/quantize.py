@@ -1,12 +1,13 @@
 """int8 / int4 quantization of a model's Linear layers, for CPU inference in eager mode.
 
 ``w8a8`` (int8 weights and int8 activations) swaps each ``nn.Linear`` for an ``Int8DynamicLinear``: the
-weight is int8 (symmetric, one scale per output row) and each pass's input is quantized to int8 on the fly
-(one scale per pass), so the matmul runs in integers on torch's x86/fbgemm engine (AVX-512 VNNI where the
-CPU has it): about 4x faster than a bf16 matmul for the few rows of a decoding pass on 2 cores, and
-somewhat faster for a prefill. The exception is the MLP's down projection (``MLP_OUTPUTS``): its input,
-the gated activations, has many channels far larger than the rest, which one int8 scale per pass cannot
-hold, so that layer stays bf16.
+weight is int8 (symmetric, one scale per output row) and each input row (token) is scaled to unit range and
+quantized to int8 on the fly, so the matmul runs in integers on torch's x86/fbgemm engine (AVX-512 VNNI
+where the CPU has it): about 4x faster than a bf16 matmul for the few rows of a decoding pass on 2 cores,
+and somewhat faster for a prefill. A scale per token, not one per pass, is what lets the MLP's down
+projection be int8 too: its input, the gated activations, has tokens and channels far larger than the
+rest (up to ~1,400 against a median ~12 in the bundled model's last layers), which one scale for a whole
+pass cannot hold.
 
 The weight-only modes keep activations bf16:
 
@@ -43,11 +44,10 @@ from torch import nn
 QUANT_MODES = ("none", "int8", "int4", "w8a8")
 # "auto", the default of ``Summarizer`` and the CLI, picks one of them for this machine: see ``resolve_mode``
 AUTO = "auto"
-# w8a8: Linear layers (by attribute name) that read an MLP's gated activations, which w8a8 leaves bf16.
-# Measured on the example article's prompt against bf16 logits (mean KL over 400 positions): w8a8 on every
-# layer 0.046 (top-1 agreement 0.957); with these layers weight-only int8 0.0054 (0.990); splitting their
-# inputs into 8 or 35 separately scaled groups 0.032 / 0.014; weight-only int8 everywhere 0.0004.
-MLP_OUTPUTS = frozenset({"down_proj", "fc2", "w2", "dense_4h_to_h"})
+# w8a8 against bf16 logits, the example article's prompt and a dev article's (mean KL over the last 600
+# positions; top-1 agreement): one activation scale per pass, the MLP's down projection left bf16 (the
+# mode up to 2026-11-29) 0.020 / 0.021 (0.92 / 0.90); one scale per token, down projection bf16 0.0061 /
+# 0.0064 (0.96 / 0.95); one scale per token, every layer int8 (this mode) 0.015 / 0.014 (0.93 / 0.93).
 # Rows (tokens) up to which the fused kernels run; longer inputs dequantize and use a bf16 matmul. Measured
 # break-even on one core for Qwen2.5-1.5B's MLP layers: about 40 rows for int8 and 100 for int4 (whose
 # dequantizing costs more).
@@ -161,7 +161,8 @@ def _reduce_range() -> bool:
 
 
 class Int8DynamicLinear(nn.Module):
-    """A Linear layer with an int8 weight and int8 activations quantized per pass (see the module docstring).
+    """A Linear layer with an int8 weight and int8 activations, one scale per input row (see the module
+    docstring).
 
     ``rows``: the weight's ``_int8_rows`` when they are known already (read from a cache)."""
 
@@ -169,22 +170,27 @@ class Int8DynamicLinear(nn.Module):
         super().__init__()
         self.in_features, self.out_features = linear.in_features, linear.out_features
         qweight, scale = rows if rows is not None else _int8_rows(linear.weight.detach())
+        # the bias is added after each row's scale is put back, so it is not packed with the weight
         bias = None if linear.bias is None else linear.bias.detach().float()
+        self.register_buffer("bias", bias)
         # fbgemm packs a very tall weight (an LM head of 150k rows) several times slower per row than a
         # layer's: it is packed, and run, in parts of ``PACK_ROWS`` rows
         self._packed = [
-            _prepack(
-                qweight[s : s + PACK_ROWS], scale[s : s + PACK_ROWS], None if bias is None else bias[s : s + PACK_ROWS]
-            )
+            _prepack(qweight[s : s + PACK_ROWS], scale[s : s + PACK_ROWS], None)
             for s in range(0, self.out_features, PACK_ROWS)
         ]
         # the packed weight is not a parameter or buffer: its size, for memory and bandwidth figures
-        self.packed_nbytes = qweight.numel() + 8 * self.out_features + (0 if bias is None else 4 * self.out_features)
+        self.packed_nbytes = qweight.numel() + 8 * self.out_features
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x2d = x.reshape(-1, self.in_features).float()
+        # each row scaled to [-1, 1], so that fbgemm's one scale per call fits every row alike
+        row_max = x2d.abs().amax(dim=1, keepdim=True).clamp_(min=1e-12)
+        x2d = x2d / row_max
         parts = [torch.ops.quantized.linear_dynamic(x2d, p, _reduce_range()) for p in self._packed]
-        y = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+        y = (parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)).mul_(row_max)
+        if self.bias is not None:
+            y.add_(self.bias)
         return y.to(x.dtype).reshape(*x.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
@@ -192,7 +198,7 @@ class Int8DynamicLinear(nn.Module):
 
 
 def _prepack(qweight: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None) -> object:
-    """int8 rows with their scales (and float bias) packed for ``torch.ops.quantized.linear_dynamic``."""
+    """int8 rows with their scales (and a float bias, if given) packed for ``torch.ops.quantized.linear_dynamic``."""
     zeros = torch.zeros(qweight.shape[0], dtype=torch.long)
     with warnings.catch_warnings():  # torch announces that quantized tensors (qint8) will go some day
         warnings.simplefilter("ignore", UserWarning)
@@ -461,7 +467,7 @@ def quantize_weights(
     """Replace ``model``'s Linear layers in place by quantized ones and return ``model``.
 
     ``mode`` is one of ``QUANT_MODES``: ``none`` leaves the model unchanged; ``int8``, ``int4`` and ``w8a8``
-    are described in the module docstring (w8a8: the layers in ``MLP_OUTPUTS`` stay bf16).
+    are described in the module docstring.
     With int4, a layer gets int8 when int4 would change it by more
     than ``INT4_MAX_ERROR`` or the int4 kernel cannot take its shape (inputs not a multiple of
     ``INT4_GROUP``, outputs not a multiple of 64). Embeddings and norms keep their dtype (a weight tied to
@@ -480,14 +486,8 @@ def quantize_weights(
     _check_supported(model, mode)
     if mode == "w8a8" and torch.backends.quantized.engine not in ("x86", "fbgemm"):
         torch.backends.quantized.engine = "x86" if "x86" in torch.backends.quantized.supported_engines else "fbgemm"
-    # names only, so that each bf16 weight is freed as soon as its layer is replaced; w8a8 leaves the MLP's
-    # down projection bf16: it reads the gated activations, whose large channels would swamp one int8 scale
-    # per pass (weight-only int8 measured as close, but its kernel is slower than bf16 above a few rows)
-    names = [
-        name
-        for name, child in model.named_modules()
-        if name and isinstance(child, nn.Linear) and not (mode == "w8a8" and name.rsplit(".", 1)[-1] in MLP_OUTPUTS)
-    ]
+    # names only, so that each bf16 weight is freed as soon as its layer is replaced
+    names = [name for name, child in model.named_modules() if name and isinstance(child, nn.Linear)]
     cached = _read_rows(cache) if mode != "int4" else {}
     if not all(_rows_fit(cached, name, model.get_submodule(name)) for name in names):
         cached = {}  # another model's or an incomplete file: quantize every layer and rewrite it

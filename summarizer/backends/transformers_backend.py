@@ -185,6 +185,10 @@ def _load_dir(spec: str | Path):
 
 # Requests packed into one pass by ``continuation_logprobs_many`` (bounds the pass's attention mask).
 MANY_PER_PASS = 24
+# A held generation's cache that a question would crop by more than this many tokens (its answer) is
+# copied instead, and kept: the questions of the second look (article + question) would otherwise cost
+# the answer's cache, which the scoring of answer continuations (place types, side labels) then rebuilds.
+KEEP_ANSWER_MIN_TOKENS = 32
 
 
 class TransformersBackend:
@@ -625,8 +629,11 @@ class TransformersBackend:
         if not common:
             logits, cache, _, _ = self._prefill(messages, ids)
             return logits, cache
-        held, cache, _ = state  # type: ignore[misc]
+        held, cache, answer = state  # type: ignore[misc]
         if common < len(held):
+            if answer and len(held) - common > KEEP_ANSWER_MIN_TOKENS:
+                self._keep_state(held, cache, answer)
+                cache = copy.deepcopy(cache)
             cache.crop(common - len(held))
         if common == len(ids):
             return None, cache
