@@ -286,3 +286,34 @@ def test_the_same_article_twice_scores_bit_for_bit_the_same(inputs: tuple[list[d
         return [first, *many, whole]
 
     assert one_run() == one_run()
+
+
+@pytest.mark.model
+@needs_model
+def test_a_question_about_the_article_keeps_the_answer_cache(
+    inputs: tuple[list[dict[str, str]], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second look's questions (article + question) crop a held generation's cache to the article; the
+    answer's cache is kept as well, so scoring a continuation of the answer afterwards feeds no answer
+    tokens again, and scores as it did before the question."""
+    import json
+
+    from summarizer.second_look import ANSWER_PREFIX, PLACE_QUESTION, _ask
+
+    messages, grammar = inputs
+    b = backend(8, "float32")
+    text = b.generate(messages, grammar, max_new_tokens=200).text
+    prefix = text[: text.index('"belligerents":[') + len('"belligerents":[')]
+    before = b.continuation_logprobs(messages, prefix, ["]", "{"])
+    asks = [(_ask(messages, PLACE_QUESTION + json.dumps(n)), ANSWER_PREFIX) for n in ("Tolin", "Kessar")]
+    assert len(b.continuation_logprobs_many(asks, ["true", "false"])) == 2
+    fed: list[int] = []
+    forward = b._forward
+
+    def counting(ids: list[int], cache: Any, keep: int = 1) -> Any:
+        fed.append(len(ids))
+        return forward(ids, cache, keep)
+
+    monkeypatch.setattr(b, "_forward", counting)
+    assert b.continuation_logprobs(messages, prefix, ["]", "{"]) == pytest.approx(before, abs=1e-3)
+    assert sum(fed) <= 1
