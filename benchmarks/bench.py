@@ -68,7 +68,10 @@ def main() -> int:
     ap.add_argument("--cold", action="store_true", help="also time a first load with an empty cache")
     ap.add_argument("--backend", choices=("transformers", "llamacpp"), default="transformers")
     ap.add_argument(
-        "--quantize", choices=("auto", "none", "int8", "int4", "w8a8"), default="auto", help="transformers weights"
+        "--quantize",
+        choices=("auto", "none", "int8", "int4", "w8a8", "w8a8-fast"),
+        default="auto",
+        help="transformers weights",
     )
     ap.add_argument("--no-second-look", action="store_true")
     ap.add_argument("--json", dest="json_out", help="write the figures here")

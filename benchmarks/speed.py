@@ -735,7 +735,7 @@ def main() -> int:
     ap.add_argument("--max-new-tokens", type=int, default=None, help="default: Summarizer's (768)")
     ap.add_argument(
         "--quantize",
-        choices=("auto", "none", "int8", "int4", "w8a8"),
+        choices=("auto", "none", "int8", "int4", "w8a8", "w8a8-fast"),
         default="auto",
         help="weights for ours and ours batched (default auto, as Summarizer's); the peer always runs bf16",
     )

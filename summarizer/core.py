@@ -80,8 +80,9 @@ class Summarizer:
     ``second_look``: after each answer, score places the answer left out and ask whether the article
     reports an armed conflict at all (see ``second_look.py``); needs a backend that scores continuations.
     ``quantize`` (transformers backend): "auto" (default: "w8a8" on an x86-64 CPU with torch's x86
-    quantized engine, else "none"), "none" (bf16), "int8" or "int4" (weight-only) or "w8a8" (int8
-    weights and activations); speed and quality of each are measured in the README.
+    quantized engine, else "none"), "none" (bf16), "int8" or "int4" (weight-only), "w8a8" (int8
+    weights and activations) or "w8a8-fast" (w8a8 with a scale per token, every layer int8); speed and
+    quality of each are measured in the README.
     ``location_min_logodds`` / ``actor_min_logodds`` / ``keep_min_logodds`` / ``support_min_logodds`` /
     ``conflict_min_logodds`` / ``armed_min_logodds``: the second look's thresholds (None: only record the
     scores in ``meta.second_look``, change nothing). ``armed_min_logodds``: an article whose belligerents

@@ -32,7 +32,7 @@ def test_bad_mode_names_the_allowed_modes() -> None:
 
 
 def test_modes() -> None:
-    assert QUANT_MODES == ("none", "int8", "int4", "w8a8")
+    assert QUANT_MODES == ("none", "int8", "int4", "w8a8", "w8a8-fast")
 
 
 def test_auto_picks_w8a8_where_it_runs(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,7 +99,7 @@ class _MLP(nn.Module):
 
 
 @pytest.mark.parametrize("rows", [1, 3, 200])
-def test_w8a8_quantizes_every_layer_with_a_scale_per_token(rows: int) -> None:
+def test_w8a8_quantizes_activations_except_the_down_projection(rows: int) -> None:
     torch.manual_seed(0)
     model = nn.Sequential(gguf_like_linear(256, 256), _MLP())
     x = torch.randn(2, rows, 256, dtype=torch.bfloat16)
@@ -108,30 +108,47 @@ def test_w8a8_quantizes_every_layer_with_a_scale_per_token(rows: int) -> None:
         assert quantize_weights(model, "w8a8") is model
         out = model(x)
     assert isinstance(model[0], Int8DynamicLinear) and isinstance(model[1].up_proj, Int8DynamicLinear)
-    assert isinstance(model[1].gate_proj, Int8DynamicLinear)
-    assert isinstance(model[1].down_proj, Int8DynamicLinear)
+    assert isinstance(model[1].gate_proj, Int8DynamicLinear) and not model[0].per_token
+    assert type(model[1].down_proj) is nn.Linear and model[1].down_proj.weight.dtype == torch.bfloat16
     assert out.shape == ref.shape and out.dtype == torch.bfloat16
     assert _rel_err(out, ref) < 0.03
 
 
-def test_w8a8_scales_each_row_on_its_own() -> None:
+@pytest.mark.parametrize("rows", [1, 3, 200])
+def test_w8a8_fast_quantizes_every_layer_with_a_scale_per_token(rows: int) -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(gguf_like_linear(256, 256), _MLP())
+    x = torch.randn(2, rows, 256, dtype=torch.bfloat16)
+    with torch.no_grad():
+        ref = model(x)
+        assert quantize_weights(model, "w8a8-fast") is model
+        out = model(x)
+    layers = [model[0], model[1].gate_proj, model[1].up_proj, model[1].down_proj]
+    assert all(isinstance(m, Int8DynamicLinear) and m.per_token for m in layers)
+    assert out.shape == ref.shape and out.dtype == torch.bfloat16
+    assert _rel_err(out, ref) < 0.03
+
+
+def test_a_scale_per_token_keeps_small_rows_beside_a_huge_one() -> None:
     # a row a thousand times larger than the others in the same pass (a massive activation) leaves the
-    # small rows as exact as when they pass alone: one scale per pass would round them to almost nothing
+    # small rows as exact as when they pass alone; one scale per pass rounds them to almost nothing
     torch.manual_seed(7)
     linear = gguf_like_linear(64, 128)
-    layer = Int8DynamicLinear(linear)
+    per_token, per_pass = Int8DynamicLinear(linear, per_token=True), Int8DynamicLinear(linear)
     small = torch.randn(4, 128, dtype=torch.bfloat16)
-    big = 1000 * torch.randn(1, 128, dtype=torch.bfloat16)
+    mixed = torch.cat([1000 * torch.randn(1, 128, dtype=torch.bfloat16), small])
     with torch.no_grad():
-        alone, mixed, ref = layer(small), layer(torch.cat([big, small]))[1:], linear(small)
-    assert torch.equal(mixed, alone)
-    assert _rel_err(mixed, ref) < 0.02
+        ref = linear(small)
+        assert torch.equal(per_token(mixed)[1:], per_token(small))
+        assert _rel_err(per_token(mixed)[1:], ref) < 0.02
+        assert _rel_err(per_pass(mixed)[1:], ref) > 0.2
 
 
-def test_w8a8_layer_keeps_the_bias_and_is_deterministic() -> None:
+@pytest.mark.parametrize("per_token", [False, True])
+def test_w8a8_layer_keeps_the_bias_and_is_deterministic(per_token: bool) -> None:
     torch.manual_seed(1)
     linear = gguf_like_linear(64, 128)
-    layer = Int8DynamicLinear(linear)
+    layer = Int8DynamicLinear(linear, per_token=per_token)
     x = torch.randn(5, 128, dtype=torch.bfloat16)
     with torch.no_grad():
         ref, out = linear(x), layer(x)
@@ -141,7 +158,7 @@ def test_w8a8_layer_keeps_the_bias_and_is_deterministic() -> None:
     assert _rel_err(zero[0], linear.bias) < 0.01
 
 
-@pytest.mark.parametrize("mode", ["int8", "w8a8"])
+@pytest.mark.parametrize("mode", ["int8", "w8a8", "w8a8-fast"])
 def test_int8_rows_are_cached_and_reused(mode: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     torch.manual_seed(2)
     base = nn.Sequential(gguf_like_linear(256, 256), _MLP())
@@ -341,7 +358,7 @@ def test_smollm2_w8a8_agrees_with_bf16(smollm2: tuple[nn.Module, object]) -> Non
         quantize_weights(model, "w8a8")
         out = model(input_ids=ids).logits
     blocks = model.model.layers
-    assert all(isinstance(b.mlp.down_proj, Int8DynamicLinear) for b in blocks)
+    assert all(type(b.mlp.down_proj) is nn.Linear for b in blocks)
     assert all(
         isinstance(b.self_attn.q_proj, Int8DynamicLinear) and isinstance(b.mlp.up_proj, Int8DynamicLinear)
         for b in blocks
@@ -349,9 +366,23 @@ def test_smollm2_w8a8_agrees_with_bf16(smollm2: tuple[nn.Module, object]) -> Non
     assert isinstance(model.lm_head, Int8DynamicLinear)
     assert torch.isfinite(out).all()
     agreement = (out.argmax(-1) == ref.argmax(-1)).float().mean().item()
-    # measured 0.98 on this 135M model with a scale per token, every layer int8 (0.84 with one scale per
-    # pass and the down projections bf16; weight-only int8: 0.97)
-    assert agreement >= 0.9, agreement
+    # measured 0.84 on this 135M model (weight-only int8: 0.97; w8a8-fast: 0.98): int8 activations with one
+    # scale per pass cost more than int8 weights
+    assert agreement >= 0.75, agreement
+
+
+@pytest.mark.model
+def test_smollm2_w8a8_fast_agrees_with_bf16_more_closely(smollm2: tuple[nn.Module, object]) -> None:
+    base, tokenizer = smollm2
+    ids = tokenizer(PROMPT, return_tensors="pt")["input_ids"]
+    model = copy.deepcopy(base)
+    with torch.inference_mode():
+        ref = base(input_ids=ids).logits
+        quantize_weights(model, "w8a8-fast")
+        out = model(input_ids=ids).logits
+    assert all(isinstance(b.mlp.down_proj, Int8DynamicLinear) and b.mlp.down_proj.per_token for b in model.model.layers)
+    agreement = (out.argmax(-1) == ref.argmax(-1)).float().mean().item()
+    assert agreement >= 0.9, agreement  # measured 0.98
 
 
 @pytest.mark.model
@@ -383,3 +414,25 @@ def test_cli_offers_the_quantization_modes() -> None:
         assert build_parser().parse_args(["eval", "d.jsonl", "--out", "r", "--quantize", mode]).quantize == mode
     with pytest.raises(SystemExit):
         build_parser().parse_args(["extract", "a.txt", "--quantize", "int3"])
+
+
+def test_w8a8_modes_share_one_rows_cache(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # w8a8 caches no down projection rows; w8a8-fast then quantizes every layer and rewrites the file with
+    # them, which w8a8 reads again without rounding anything
+    torch.manual_seed(8)
+    base = nn.Sequential(gguf_like_linear(256, 256), _MLP())
+    cache = quantize.rows_cache_file(tmp_path, "w8a8")
+    assert quantize.rows_cache_file(tmp_path, "w8a8-fast") == cache
+    x = torch.randn(3, 256, dtype=torch.bfloat16)
+    with torch.no_grad():
+        first = quantize_weights(copy.deepcopy(base), "w8a8", cache)(x)
+        assert "1.down_proj.q" not in quantize._read_rows(cache)
+        quantize_weights(copy.deepcopy(base), "w8a8-fast", cache)
+        assert "1.down_proj.q" in quantize._read_rows(cache)
+
+        def no_rounding(_w: torch.Tensor) -> None:
+            raise AssertionError("the cached rows were not used")
+
+        monkeypatch.setattr(quantize, "_int8_rows", no_rounding)
+        assert torch.equal(quantize_weights(copy.deepcopy(base), "w8a8", cache)(x), first)
+        quantize_weights(copy.deepcopy(base), "w8a8-fast", cache)

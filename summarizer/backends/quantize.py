@@ -1,13 +1,17 @@
 """int8 / int4 quantization of a model's Linear layers, for CPU inference in eager mode.
 
 ``w8a8`` (int8 weights and int8 activations) swaps each ``nn.Linear`` for an ``Int8DynamicLinear``: the
-weight is int8 (symmetric, one scale per output row) and each input row (token) is scaled to unit range and
-quantized to int8 on the fly, so the matmul runs in integers on torch's x86/fbgemm engine (AVX-512 VNNI
-where the CPU has it): about 4x faster than a bf16 matmul for the few rows of a decoding pass on 2 cores,
-and somewhat faster for a prefill. A scale per token, not one per pass, is what lets the MLP's down
-projection be int8 too: its input, the gated activations, has tokens and channels far larger than the
-rest (up to ~1,400 against a median ~12 in the bundled model's last layers), which one scale for a whole
-pass cannot hold.
+weight is int8 (symmetric, one scale per output row) and each pass's input is quantized to int8 on the fly
+(one scale per pass), so the matmul runs in integers on torch's x86/fbgemm engine (AVX-512 VNNI where the
+CPU has it): about 4x faster than a bf16 matmul for the few rows of a decoding pass on 2 cores, and
+somewhat faster for a prefill. The exception is the MLP's down projection (``MLP_OUTPUTS``): its input,
+the gated activations, has tokens and channels far larger than the rest, which one int8 scale per pass
+cannot hold, so that layer stays bf16.
+
+``w8a8-fast`` scales each input row (token) to unit range before quantizing, so that one large token no
+longer coarsens the others, and with that makes the down projection int8 too: a decoding pass takes about
+a third less time, and the logits are closer to bf16 than ``w8a8``'s, but the dev and test answers moved
+(README, "int8 down projections"), so it is opt-in.
 
 The weight-only modes keep activations bf16:
 
@@ -41,13 +45,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-QUANT_MODES = ("none", "int8", "int4", "w8a8")
+QUANT_MODES = ("none", "int8", "int4", "w8a8", "w8a8-fast")
+W8A8_MODES = ("w8a8", "w8a8-fast")
 # "auto", the default of ``Summarizer`` and the CLI, picks one of them for this machine: see ``resolve_mode``
 AUTO = "auto"
-# w8a8 against bf16 logits, the example article's prompt and a dev article's (mean KL over the last 600
-# positions; top-1 agreement): one activation scale per pass, the MLP's down projection left bf16 (the
-# mode up to 2026-11-29) 0.020 / 0.021 (0.92 / 0.90); one scale per token, down projection bf16 0.0061 /
-# 0.0064 (0.96 / 0.95); one scale per token, every layer int8 (this mode) 0.015 / 0.014 (0.93 / 0.93).
+# w8a8: Linear layers (by attribute name) that read an MLP's gated activations, which w8a8 leaves bf16.
+# Against bf16 logits, the example article's prompt and a dev article's (mean KL over their last 600
+# positions; top-1 agreement): w8a8 0.020 / 0.021 (0.92 / 0.90); one scale per token, these layers bf16
+# 0.0061 / 0.0064 (0.96 / 0.95); w8a8-fast (one scale per token, every layer int8) 0.015 / 0.014 (0.93 / 0.93).
+MLP_OUTPUTS = frozenset({"down_proj", "fc2", "w2", "dense_4h_to_h"})
 # Rows (tokens) up to which the fused kernels run; longer inputs dequantize and use a bf16 matmul. Measured
 # break-even on one core for Qwen2.5-1.5B's MLP layers: about 40 rows for int8 and 100 for int4 (whose
 # dequantizing costs more).
@@ -161,40 +167,54 @@ def _reduce_range() -> bool:
 
 
 class Int8DynamicLinear(nn.Module):
-    """A Linear layer with an int8 weight and int8 activations, one scale per input row (see the module
-    docstring).
+    """A Linear layer with an int8 weight and int8 activations (see the module docstring): one activation
+    scale per pass, or with ``per_token`` one per input row.
 
     ``rows``: the weight's ``_int8_rows`` when they are known already (read from a cache)."""
 
-    def __init__(self, linear: nn.Linear, rows: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
+    def __init__(
+        self, linear: nn.Linear, rows: tuple[torch.Tensor, torch.Tensor] | None = None, per_token: bool = False
+    ) -> None:
         super().__init__()
         self.in_features, self.out_features = linear.in_features, linear.out_features
+        self.per_token = per_token
         qweight, scale = rows if rows is not None else _int8_rows(linear.weight.detach())
-        # the bias is added after each row's scale is put back, so it is not packed with the weight
         bias = None if linear.bias is None else linear.bias.detach().float()
-        self.register_buffer("bias", bias)
+        # per token, the bias is added after each row's scale is put back, so it is not packed
+        self.register_buffer("row_bias", bias if per_token else None)
+        packed_bias = None if per_token else bias
         # fbgemm packs a very tall weight (an LM head of 150k rows) several times slower per row than a
         # layer's: it is packed, and run, in parts of ``PACK_ROWS`` rows
         self._packed = [
-            _prepack(qweight[s : s + PACK_ROWS], scale[s : s + PACK_ROWS], None)
+            _prepack(
+                qweight[s : s + PACK_ROWS],
+                scale[s : s + PACK_ROWS],
+                None if packed_bias is None else packed_bias[s : s + PACK_ROWS],
+            )
             for s in range(0, self.out_features, PACK_ROWS)
         ]
         # the packed weight is not a parameter or buffer: its size, for memory and bandwidth figures
-        self.packed_nbytes = qweight.numel() + 8 * self.out_features
+        self.packed_nbytes = (
+            qweight.numel() + 8 * self.out_features + (0 if packed_bias is None else 4 * self.out_features)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x2d = x.reshape(-1, self.in_features).float()
-        # each row scaled to [-1, 1], so that fbgemm's one scale per call fits every row alike
-        row_max = x2d.abs().amax(dim=1, keepdim=True).clamp_(min=1e-12)
-        x2d = x2d / row_max
+        row_max = None
+        if self.per_token:
+            # each row scaled to [-1, 1], so that fbgemm's one scale per call fits every row alike
+            row_max = x2d.abs().amax(dim=1, keepdim=True).clamp_(min=1e-12)
+            x2d = x2d / row_max
         parts = [torch.ops.quantized.linear_dynamic(x2d, p, _reduce_range()) for p in self._packed]
-        y = (parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)).mul_(row_max)
-        if self.bias is not None:
-            y.add_(self.bias)
+        y = parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+        if row_max is not None:
+            y = y.mul_(row_max)
+            if self.row_bias is not None:
+                y = y.add_(self.row_bias)
         return y.to(x.dtype).reshape(*x.shape[:-1], self.out_features)
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}"
+        return f"in_features={self.in_features}, out_features={self.out_features}, per_token={self.per_token}"
 
 
 def _prepack(qweight: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None) -> object:
@@ -337,7 +357,7 @@ def _check_supported(model: nn.Module, mode: str) -> None:
     for module in model.modules():
         if isinstance(module, nn.Linear) and module.weight.device.type != "cpu":
             raise ValueError(f"{mode} quantization runs on CPU only; found a Linear on {module.weight.device}")
-    if mode == "w8a8":
+    if mode in W8A8_MODES:
         if not w8a8_available() or not hasattr(torch.ops.quantized, "linear_dynamic"):
             engines = ", ".join(torch.backends.quantized.supported_engines)
             raise RuntimeError(
@@ -456,8 +476,9 @@ def _write_rows(path: Path, rows: dict[str, torch.Tensor]) -> None:
 
 
 def rows_cache_file(directory: Path, mode: str) -> Path:
-    """Where ``quantize_weights`` caches the int8 rows of a model kept in ``directory``."""
-    return directory / f"{mode}-rows-v{CACHE_FORMAT}.safetensors"
+    """Where ``quantize_weights`` caches the int8 rows of a model kept in ``directory`` (the w8a8 modes share
+    one file: the rows are the same, and a file holding more layers than a mode needs fits it)."""
+    return directory / f"{'w8a8' if mode in W8A8_MODES else mode}-rows-v{CACHE_FORMAT}.safetensors"
 
 
 @torch.no_grad()
@@ -467,7 +488,7 @@ def quantize_weights(
     """Replace ``model``'s Linear layers in place by quantized ones and return ``model``.
 
     ``mode`` is one of ``QUANT_MODES``: ``none`` leaves the model unchanged; ``int8``, ``int4`` and ``w8a8``
-    are described in the module docstring.
+    are described in the module docstring (w8a8: the layers in ``MLP_OUTPUTS`` stay bf16).
     With int4, a layer gets int8 when int4 would change it by more
     than ``INT4_MAX_ERROR`` or the int4 kernel cannot take its shape (inputs not a multiple of
     ``INT4_GROUP``, outputs not a multiple of 64). Embeddings and norms keep their dtype (a weight tied to
@@ -484,10 +505,16 @@ def quantize_weights(
     if mode == "none":
         return model
     _check_supported(model, mode)
-    if mode == "w8a8" and torch.backends.quantized.engine not in ("x86", "fbgemm"):
+    if mode in W8A8_MODES and torch.backends.quantized.engine not in ("x86", "fbgemm"):
         torch.backends.quantized.engine = "x86" if "x86" in torch.backends.quantized.supported_engines else "fbgemm"
-    # names only, so that each bf16 weight is freed as soon as its layer is replaced
-    names = [name for name, child in model.named_modules() if name and isinstance(child, nn.Linear)]
+    # names only, so that each bf16 weight is freed as soon as its layer is replaced; w8a8 leaves the MLP's
+    # down projection bf16: it reads the gated activations, whose large tokens and channels would swamp one
+    # int8 scale per pass (w8a8-fast has one per token and quantizes it too)
+    names = [
+        name
+        for name, child in model.named_modules()
+        if name and isinstance(child, nn.Linear) and not (mode == "w8a8" and name.rsplit(".", 1)[-1] in MLP_OUTPUTS)
+    ]
     cached = _read_rows(cache) if mode != "int4" else {}
     if not all(_rows_fit(cached, name, model.get_submodule(name)) for name in names):
         cached = {}  # another model's or an incomplete file: quantize every layer and rewrite it
@@ -496,13 +523,15 @@ def quantize_weights(
     @torch.no_grad()  # grad mode is per thread
     def quantized(name: str) -> nn.Module:
         linear = model.get_submodule(name)
-        if mode in ("int8", "w8a8"):
+        if mode in ("int8", *W8A8_MODES):
             if cached:
                 q, sc = cached.pop(f"{name}.q"), cached.pop(f"{name}.scale")
             else:
                 q, sc = _int8_rows(linear.weight.detach())
                 fresh[f"{name}.q"], fresh[f"{name}.scale"] = q, sc
-            return Int8DynamicLinear(linear, (q, sc)) if mode == "w8a8" else Int8Linear(linear, (q, sc))
+            if mode in W8A8_MODES:
+                return Int8DynamicLinear(linear, (q, sc), per_token=mode == "w8a8-fast")
+            return Int8Linear(linear, (q, sc))
         parts = None
         if linear.in_features % INT4_GROUP == 0 and linear.out_features % 64 == 0:
             parts = _pack_int4(linear.weight.detach(), INT4_GROUP, INT4_MAX_ERROR)
