@@ -98,15 +98,21 @@ class _MLP(nn.Module):
         return self.down_proj(nn.functional.silu(self.gate_proj(x)) * self.up_proj(x))
 
 
-@pytest.mark.parametrize("rows", [1, 3, 200])
-def test_w8a8_quantizes_activations_except_the_down_projection(rows: int) -> None:
+def _quantized_mlp(mode: str, rows: int) -> tuple[nn.Sequential, torch.Tensor, torch.Tensor]:
+    """A Linear and an MLP quantized in ``mode``, with their output on ``rows`` tokens and the bf16 one."""
     torch.manual_seed(0)
     model = nn.Sequential(gguf_like_linear(256, 256), _MLP())
     x = torch.randn(2, rows, 256, dtype=torch.bfloat16)
     with torch.no_grad():
         ref = model(x)
-        assert quantize_weights(model, "w8a8") is model
+        assert quantize_weights(model, mode) is model
         out = model(x)
+    return model, out, ref
+
+
+@pytest.mark.parametrize("rows", [1, 3, 200])
+def test_w8a8_quantizes_activations_except_the_down_projection(rows: int) -> None:
+    model, out, ref = _quantized_mlp("w8a8", rows)
     assert isinstance(model[0], Int8DynamicLinear) and isinstance(model[1].up_proj, Int8DynamicLinear)
     assert isinstance(model[1].gate_proj, Int8DynamicLinear) and not model[0].per_token
     assert type(model[1].down_proj) is nn.Linear and model[1].down_proj.weight.dtype == torch.bfloat16
@@ -116,13 +122,7 @@ def test_w8a8_quantizes_activations_except_the_down_projection(rows: int) -> Non
 
 @pytest.mark.parametrize("rows", [1, 3, 200])
 def test_w8a8_fast_quantizes_every_layer_with_a_scale_per_token(rows: int) -> None:
-    torch.manual_seed(0)
-    model = nn.Sequential(gguf_like_linear(256, 256), _MLP())
-    x = torch.randn(2, rows, 256, dtype=torch.bfloat16)
-    with torch.no_grad():
-        ref = model(x)
-        assert quantize_weights(model, "w8a8-fast") is model
-        out = model(x)
+    model, out, ref = _quantized_mlp("w8a8-fast", rows)
     layers = [model[0], model[1].gate_proj, model[1].up_proj, model[1].down_proj]
     assert all(isinstance(m, Int8DynamicLinear) and m.per_token for m in layers)
     assert out.shape == ref.shape and out.dtype == torch.bfloat16
