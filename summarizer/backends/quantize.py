@@ -38,6 +38,7 @@ import platform
 import sys
 import tempfile
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -67,6 +68,8 @@ GRID_SEARCH_MAX_OFF = 0.9  # share of groups off the plain int4 grid above which
 CHUNK_ROWS = 8192
 # w8a8: output rows packed together (see ``Int8DynamicLinear``); Qwen2.5-1.5B's largest layer has 8960
 PACK_ROWS = 16384
+# the dtype models are loaded in (``transformers_backend._load_dir``), and built in by ``load_quantized``
+LOAD_DTYPE = torch.bfloat16
 
 
 def _rows(x: torch.Tensor) -> int:
@@ -217,12 +220,20 @@ class Int8DynamicLinear(nn.Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, per_token={self.per_token}"
 
 
+@functools.cache
+def _quiet_qtensor_warning() -> None:
+    """Silence torch's notice that quantized tensors (qint8) will go some day, once for the process: the
+    packing runs on several threads, where ``warnings.catch_warnings`` is not safe."""
+    warnings.filterwarnings(
+        "ignore", message=r"torch\.quantize_per_tensor, torch\.quantize_per_channel", category=UserWarning
+    )
+
+
 def _prepack(qweight: torch.Tensor, scale: torch.Tensor, bias: torch.Tensor | None) -> object:
     """int8 rows with their scales (and a float bias, if given) packed for ``torch.ops.quantized.linear_dynamic``."""
     zeros = torch.zeros(qweight.shape[0], dtype=torch.long)
-    with warnings.catch_warnings():  # torch announces that quantized tensors (qint8) will go some day
-        warnings.simplefilter("ignore", UserWarning)
-        q = torch._make_per_channel_quantized_tensor(qweight, scale.double(), zeros, 0)
+    _quiet_qtensor_warning()
+    q = torch._make_per_channel_quantized_tensor(qweight, scale.double(), zeros, 0)
     return torch.ops.quantized.linear_prepack(q, bias)
 
 
@@ -507,14 +518,8 @@ def quantize_weights(
     _check_supported(model, mode)
     if mode in W8A8_MODES and torch.backends.quantized.engine not in ("x86", "fbgemm"):
         torch.backends.quantized.engine = "x86" if "x86" in torch.backends.quantized.supported_engines else "fbgemm"
-    # names only, so that each bf16 weight is freed as soon as its layer is replaced; w8a8 leaves the MLP's
-    # down projection bf16: it reads the gated activations, whose large tokens and channels would swamp one
-    # int8 scale per pass (w8a8-fast has one per token and quantizes it too)
-    names = [
-        name
-        for name, child in model.named_modules()
-        if name and isinstance(child, nn.Linear) and not (mode == "w8a8" and name.rsplit(".", 1)[-1] in MLP_OUTPUTS)
-    ]
+    # names only, so that each bf16 weight is freed as soon as its layer is replaced
+    names = _layers_to_quantize(model, mode)
     cached = _read_rows(cache) if mode != "int4" else {}
     if not all(_rows_fit(cached, name, model.get_submodule(name)) for name in names):
         cached = {}  # another model's or an incomplete file: quantize every layer and rewrite it
@@ -529,20 +534,13 @@ def quantize_weights(
             else:
                 q, sc = _int8_rows(linear.weight.detach())
                 fresh[f"{name}.q"], fresh[f"{name}.scale"] = q, sc
-            if mode in W8A8_MODES:
-                return Int8DynamicLinear(linear, (q, sc), per_token=mode == "w8a8-fast")
-            return Int8Linear(linear, (q, sc))
+            return _quantized_from_rows(linear, (q, sc), mode)
         parts = None
         if linear.in_features % INT4_GROUP == 0 and linear.out_features % 64 == 0:
             parts = _pack_int4(linear.weight.detach(), INT4_GROUP, INT4_MAX_ERROR)
         return Int4Linear(linear, parts=parts) if parts else Int8Linear(linear)
 
-    # torch's kernels let go of the GIL, and fbgemm's packing of a w8a8 weight runs on one thread
-    with ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads())) as pool:
-        for name, new in zip(names, pool.map(quantized, names), strict=True):
-            parent_name, _, attr = name.rpartition(".")
-            setattr(model.get_submodule(parent_name) if parent_name else model, attr, new)
-            del new
+    _replace_layers(model, names, quantized)
     if cache is not None and fresh:
         _write_rows(cache, fresh)
     cached.clear()
@@ -551,9 +549,170 @@ def quantize_weights(
     return model
 
 
+def _layers_to_quantize(model: nn.Module, mode: str) -> list[str]:
+    """The names of ``model``'s Linear layers that ``mode`` quantizes: all of them, but w8a8 leaves the MLP's
+    down projection bf16 (it reads the gated activations, whose large tokens and channels would swamp one
+    int8 scale per pass; w8a8-fast has one per token and quantizes it too)."""
+    return [
+        name
+        for name, child in model.named_modules()
+        if name and isinstance(child, nn.Linear) and not (mode == "w8a8" and name.rsplit(".", 1)[-1] in MLP_OUTPUTS)
+    ]
+
+
+def _replace_layers(model: nn.Module, names: list[str], build) -> None:
+    """Replace each layer of ``model`` named in ``names`` by ``build(name)``, built on as many threads as
+    torch uses (torch's kernels let go of the GIL, and fbgemm's packing of a w8a8 weight runs on one thread)."""
+    with ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads())) as pool:
+        for name, new in zip(names, pool.map(build, names), strict=True):
+            parent_name, _, attr = name.rpartition(".")
+            setattr(model.get_submodule(parent_name) if parent_name else model, attr, new)
+            del new
+
+
 def _rows_fit(cached: dict[str, torch.Tensor], name: str, linear: nn.Module) -> bool:
     """Whether ``cached`` holds int8 rows and scales for ``linear`` (an ``nn.Linear`` named ``name``)."""
     q, sc = cached.get(f"{name}.q"), cached.get(f"{name}.scale")
     if q is None or sc is None or not isinstance(linear, nn.Linear):
         return False
     return q.shape == linear.weight.shape and q.dtype == torch.int8 and sc.shape == (linear.out_features,)
+
+
+def _quantized_from_rows(linear: nn.Linear, rows: tuple[torch.Tensor, torch.Tensor], mode: str) -> nn.Module:
+    if mode in W8A8_MODES:
+        return Int8DynamicLinear(linear, rows, per_token=mode == "w8a8-fast")  # packs a copy of the rows
+    # memory of its own: torch's int8 kernel crashes on rows memory-mapped from a file (``load_quantized``)
+    return Int8Linear(linear, (rows[0].clone(), rows[1]))
+
+
+def load_quantized(
+    directory: Path, mode: str, cache: Path, meanwhile: Callable[[], object] | None = None
+) -> nn.Module | None:
+    """The model kept in ``directory`` (a transformers checkpoint in safetensors files), its Linear layers
+    quantized for ``mode`` (int8 or a w8a8 mode) from the int8 rows cached in ``cache`` by an earlier
+    ``quantize_weights``, without reading its bf16 weights. The cached rows and the checkpoint are
+    memory-mapped; the layers are packed from the rows on torch's threads while the model's code is
+    imported and ``meanwhile`` (other loading, such as the tokenizer's) runs; then the model is built empty
+    and every tensor that is not quantized (embeddings, norms, biases, w8a8's down projections) is a view
+    of the checkpoint. The result equals ``quantize_weights`` applied to the loaded model, in about half
+    the time.
+
+    None when this cannot be done (no cache file, or one without every layer; a tensor missing from the
+    checkpoint, or stored under another shape or dtype): then load the model and call ``quantize_weights``.
+    """
+    if mode not in ("int8", *W8A8_MODES) or not cache.is_file():
+        return None
+    from safetensors import SafetensorError
+
+    files = [f for f in sorted(Path(directory).glob("*.safetensors")) if "-rows-v" not in f.name]
+    try:
+        with safe_open_mapped(cache) as handle:  # mapped: the rows are read once, by the packing
+            rows = {name: handle.get_tensor(name) for name in handle.keys()}
+        stored: dict[str, torch.Tensor] = {}
+        for f in files:
+            with safe_open_mapped(f) as handle:
+                stored.update({name: handle.get_tensor(name) for name in handle.keys()})
+    except (OSError, SafetensorError):
+        return None
+    # the layers the rows are for, as ``_layers_to_quantize`` will name them once the model is built
+    names = [
+        key[: -len(".q")]
+        for key in rows
+        if key.endswith(".q")
+        and f"{key[: -len('.q')]}.scale" in rows
+        and not (mode == "w8a8" and key[: -len(".q")].rsplit(".", 1)[-1] in MLP_OUTPUTS)
+    ]
+    if not files or not names:
+        return None
+
+    @torch.no_grad()
+    def pack(name: str) -> nn.Module:
+        q = rows[f"{name}.q"]
+        # the layer's shape, dtype and bias, as ``_empty_model`` will have it
+        like = nn.Linear(q.shape[1], q.shape[0], bias=False, device="meta", dtype=LOAD_DTYPE)
+        bias = stored.get(f"{name}.bias")
+        if bias is not None:
+            like.bias = nn.Parameter(bias, requires_grad=False)
+        return _quantized_from_rows(like, (q, rows[f"{name}.scale"]), mode)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads()))
+    try:
+        packing = {name: pool.submit(pack, name) for name in names}
+        config = _config_with_code(Path(directory))
+        if meanwhile is not None:
+            meanwhile()
+        packed = {name: future.result() for name, future in packing.items()}
+        # only now: the empty model is built under a patch of ``nn.Module`` that the packing must not see
+        model = _empty_model(Path(directory), config)
+        if sorted(names) != sorted(_layers_to_quantize(model, mode)):
+            return None
+        if not all(_rows_fit(rows, name, model.get_submodule(name)) for name in names):
+            return None
+        if not _assign_stored(model, stored, {f"{name}.weight" for name in names}):
+            return None
+        for name in names:
+            parent_name, _, attr = name.rpartition(".")
+            setattr(model.get_submodule(parent_name) if parent_name else model, attr, packed.pop(name))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        rows.clear()
+    if any(t.is_meta for t in (*model.parameters(), *model.buffers())):
+        return None
+    return model.eval()
+
+
+def _config_with_code(directory: Path) -> object:
+    """The config of the checkpoint in ``directory``, with the module of its causal-LM class imported
+    (seconds, that the packing runs beside)."""
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(str(directory), trust_remote_code=False)
+    try:
+        AutoModelForCausalLM._model_mapping[type(config)]  # the import, ahead of ``from_config``
+    except (KeyError, AttributeError, ImportError):
+        pass  # ``from_config`` imports it, or says what is wrong
+    return config
+
+
+def _empty_model(directory: Path, config: object) -> nn.Module:
+    """The causal LM of ``config`` built with its parameters on the meta device (no memory, no init; as
+    accelerate does it, by patching ``nn.Module`` while it runs); its buffers (rotary tables) are computed
+    as usual, and the generation config is read from ``directory``."""
+    from accelerate import init_empty_weights
+    from transformers import AutoModelForCausalLM, GenerationConfig
+
+    with init_empty_weights(include_buffers=False):
+        model = AutoModelForCausalLM.from_config(config, dtype=LOAD_DTYPE, trust_remote_code=False)
+    if (directory / "generation_config.json").is_file():
+        model.generation_config = GenerationConfig.from_pretrained(str(directory))
+    return model
+
+
+def _assign_stored(model: nn.Module, stored: dict[str, torch.Tensor], skip: set[str]) -> bool:
+    """Give each parameter of ``model`` not named in ``skip`` the tensor stored under its name (a tied
+    parameter stays one tensor); False when one is missing or stored with another shape or dtype."""
+    owners: dict[int, list[tuple[nn.Module, str, str]]] = {}
+    for module_name, module in model.named_modules():
+        for attr, param in module._parameters.items():
+            if param is not None:
+                name = f"{module_name}.{attr}" if module_name else attr
+                owners.setdefault(id(param), []).append((module, attr, name))
+    for places in owners.values():
+        wanted = [name for _, _, name in places if name not in skip]
+        if not wanted:
+            continue
+        like = places[0][0]._parameters[places[0][1]]
+        found = [stored[n] for n in wanted if n in stored]
+        if not found or found[0].shape != like.shape or found[0].dtype != like.dtype:
+            return False
+        shared = nn.Parameter(found[0], requires_grad=False)
+        for module, attr, _ in places:
+            module._parameters[attr] = shared
+    return True
+
+
+def safe_open_mapped(path: Path):
+    """``safetensors.safe_open`` whose tensors are views of the file, memory-mapped (pages read when used)."""
+    from safetensors import safe_open
+
+    return safe_open(str(path), framework="pt")

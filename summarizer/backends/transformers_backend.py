@@ -36,6 +36,7 @@ import torch
 from summarizer import model_store
 from summarizer.backends.attention import install as install_attention
 from summarizer.backends.base import GenerationError, GenerationResult, shared_prefix_len
+from summarizer.backends.quantize import LOAD_DTYPE
 from summarizer.grammar import parser_limits
 
 # Tokens kept in reserve to close the JSON when the budget runs low. The budget counts the tokens the
@@ -175,11 +176,36 @@ def _load_gguf_cached(gguf: Path):
     return model, tok
 
 
+def _load_quantized_cached(gguf: Path, mode: str):
+    """(model, tokenizer, llguidance tokenizer) of a GGUF model converted and quantized for ``mode`` by an
+    earlier load, built from the int8 rows cached beside its converted copy (``quantize.load_quantized``,
+    which runs the tokenizers' loading beside its packing); None when there are none."""
+    from transformers import AutoTokenizer
+
+    from summarizer.backends.quantize import load_quantized, rows_cache_file
+
+    target = model_store.converted_dir(gguf)
+    if mode == "none" or not (target / "config.json").exists():
+        return None
+    tokenizers = []
+
+    def load_tokenizers() -> None:
+        tokenizer = AutoTokenizer.from_pretrained(str(target), trust_remote_code=False)
+        tokenizers.extend([tokenizer, llguidance.hf.from_tokenizer(tokenizer)])
+
+    model = load_quantized(target, mode, rows_cache_file(target, mode), meanwhile=load_tokenizers)
+    if model is None:
+        return None
+    if not tokenizers:
+        load_tokenizers()
+    return model, *tokenizers
+
+
 def _load_dir(spec: str | Path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(str(spec), trust_remote_code=False)
-    model = AutoModelForCausalLM.from_pretrained(str(spec), dtype=torch.bfloat16, trust_remote_code=False)
+    model = AutoModelForCausalLM.from_pretrained(str(spec), dtype=LOAD_DTYPE, trust_remote_code=False)
     return model, tok
 
 
@@ -204,17 +230,24 @@ class TransformersBackend:
         self.quantize = quantize
         start = time.perf_counter()
         gguf = None
-        if model is None:
-            gguf = model_store.bundled_gguf_path()
-            self.model_name = model_store.BUNDLED_MODEL_NAME
-            self.model, self.tokenizer = _load_gguf_cached(gguf)
-        elif str(model).endswith(".gguf"):
-            path = Path(model).expanduser()
-            if not path.is_file():
-                raise model_store.ModelNotAvailableError(f"GGUF file not found: {model}")
-            self.model_name = str(path)
-            gguf = path
-            self.model, self.tokenizer = _load_gguf_cached(path)
+        # "quantized": built straight from the int8 rows cached by an earlier load (``load_quantized``)
+        self.load_path = "checkpoint"
+        ll_tokenizer = None
+        if model is None or str(model).endswith(".gguf"):
+            if model is None:
+                gguf = model_store.bundled_gguf_path()
+                self.model_name = model_store.BUNDLED_MODEL_NAME
+            else:
+                gguf = Path(model).expanduser()
+                if not gguf.is_file():
+                    raise model_store.ModelNotAvailableError(f"GGUF file not found: {model}")
+                self.model_name = str(gguf)
+            fast = _load_quantized_cached(gguf, quantize)
+            if fast is not None:
+                self.model, self.tokenizer, ll_tokenizer = fast
+                self.load_path = "quantized"
+            else:
+                self.model, self.tokenizer = _load_gguf_cached(gguf)
         else:
             self.model_name = str(model)
             try:
@@ -226,7 +259,9 @@ class TransformersBackend:
                 ) from exc
         self.model.eval()
         install_attention(self.model)  # several-token passes without copying the KV cache per query head
-        if quantize != "none":
+        if quantize != "none" and self.load_path == "quantized":
+            self.model_name = f"{self.model_name} [{quantize} weights]"
+        elif quantize != "none":
             # a GGUF's converted copy lives in our cache: its int8 rows are kept beside it for the next load
             source = model_store.converted_dir(gguf) if gguf is not None else Path(str(model)).expanduser()
             cache = rows_cache_file(source, quantize) if gguf is not None else None
@@ -235,7 +270,7 @@ class TransformersBackend:
             self.model_name = f"{self.model_name} [{quantize} weights]"
         if getattr(self.tokenizer, "chat_template", None) is None:
             raise model_store.ModelNotAvailableError(f"model {self.model_name!r} has no chat template")
-        self.ll_tokenizer = llguidance.hf.from_tokenizer(self.tokenizer)
+        self.ll_tokenizer = ll_tokenizer or llguidance.hf.from_tokenizer(self.tokenizer)
         self.vocab = self.ll_tokenizer.vocab_size
         self._shifts = torch.arange(32, dtype=torch.int32)
         eos = self.tokenizer.eos_token_id
