@@ -1,4 +1,4 @@
-"""Read and check article text: UTF-8 only (a BOM is allowed), not empty, not binary."""
+"""Read and check article text: UTF-8 only (a BOM is allowed), not empty, not binary; line breaks."""
 
 from __future__ import annotations
 
@@ -49,3 +49,16 @@ def read_article(path: str) -> str:
     except OSError as exc:
         raise ArticleError(f"{path}: cannot read ({exc.strerror})") from None
     return decode_article(data, path)
+
+
+def plain_newlines(text: str) -> tuple[str, list[int] | None]:
+    """``text`` with Windows line breaks (``\\r\\n``) as ``\\n`` and lone ``\\r`` (old Mac) as ``\\n``, and where
+    each of its characters stands in ``text`` (None when ``text`` has no ``\\r``: the copy is ``text``).
+
+    The model reads and the rules run on the copy, so an article gives the same answer whatever its line
+    breaks; spans found in the copy are moved back into ``text`` (``grounding.to_article``).
+    """
+    if "\r" not in text:
+        return text, None
+    starts = [i for i, c in enumerate(text) if c != "\r" or text[i + 1 : i + 2] != "\n"]
+    return "".join("\n" if text[i] == "\r" else text[i] for i in starts), starts

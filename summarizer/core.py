@@ -7,12 +7,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.article import ArticleError, check_article
+from summarizer.article import ArticleError, check_article, plain_newlines
 from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
 from summarizer.destinations import add_dateline_country, fill_destinations, full_place_names
 from summarizer.grammar import build_lark
-from summarizer.grounding import ground, reread
+from summarizer.grounding import ground, reread, to_article
 from summarizer.movements import add_movements, drop_unmoved
 from summarizer.parse import (
     actors_not_forces,
@@ -138,15 +138,15 @@ class Summarizer:
         """
         t0 = time.perf_counter()
         parts, gens, looks = [], [], []
+        article, (text, starts) = text, self._view(text)
         chunks = self._chunks(text)
-        article, text = text, self._view(text)
         for piece, messages in self._pieces(text, chunks):
             gen = self.backend.generate(messages, build_lark(self._schema, piece), self.max_new_tokens)
             part, found = self._finish_chunk(messages, gen, piece)
             parts.append(part)
             gens.append(gen)
             looks += [found] if found is not None else []
-        return self._assemble(text, parts, gens, looks, t0, article)
+        return self._assemble(text, parts, gens, looks, t0, article, starts)
 
     def summarize_many(
         self, articles: Iterable[tuple[Any, str]], batch_size: int = DEFAULT_BATCH_SIZE
@@ -175,12 +175,12 @@ class Summarizer:
             for n, (key, text) in enumerate(articles):
                 t0 = time.perf_counter()
                 try:
-                    chunks = self._chunks(text)
+                    view, starts = self._view(text)
+                    chunks = self._chunks(view)
                 except Exception as exc:
                     failed.append((key, exc))
                     continue
-                view = self._view(text)
-                plans[n] = plan = _Plan(key, view, list(self._pieces(view, chunks)), t0, text)
+                plans[n] = plan = _Plan(key, view, list(self._pieces(view, chunks)), t0, text, starts)
                 for c, (piece, messages) in enumerate(plan.pieces):
                     yield (n, c), messages, build_lark(self._schema, piece), self.max_new_tokens
 
@@ -206,14 +206,18 @@ class Summarizer:
                 parts = [d[0] for d in done]  # type: ignore[index]
                 looks = [d[1] for d in done if d[1] is not None]  # type: ignore[index]
                 gens = [d[2] for d in done]  # type: ignore[index]
-                yield plan.key, self._assemble(plan.text, parts, gens, looks, plan.t0, plan.article)
+                yield plan.key, self._assemble(plan.text, parts, gens, looks, plan.t0, plan.article, plan.starts)
             except Exception as exc:
                 yield plan.key, exc
         yield from _drain(failed)
 
-    def _view(self, text: str) -> str:
-        """What the model reads: the article, or its case-restored copy if it is written in capitals."""
-        return case_view(text) if self.restore_case else text
+    def _view(self, text: str) -> tuple[str, list[int] | None]:
+        """What the model reads: the article with plain line breaks (``plain_newlines``: the copy, and
+        where its characters stand in the article, or None when that is the article's own text), its case
+        restored if it is written in capitals."""
+        check_article(text, "article")
+        plain, starts = plain_newlines(text)
+        return (case_view(plain) if self.restore_case else plain), starts
 
     def _chunks(self, text: str) -> list[tuple[int, int]]:
         """Check the article; the character ranges to extract from (one, or overlapping chunks)."""
@@ -274,11 +278,12 @@ class Summarizer:
         looks: list[Look],
         t0: float,
         article: str,
+        starts: list[int] | None = None,
     ) -> Result:
         """Merge the chunks' parts, apply the conflict check, ground the spans, add the meta.
 
-        ``text`` is what the model read (``article`` itself, or its case-restored copy); the result's
-        strings are the article's own.
+        ``text`` is what the model read (``article`` itself, or a copy: see ``_view``, whose ``starts``
+        this takes); the result's strings and spans are the article's own.
         """
         data = parts[0] if len(parts) == 1 else merge(parts)
         # an article is a control when no chunk reports an armed conflict
@@ -294,8 +299,10 @@ class Summarizer:
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = split_enemy_sides(data, text)
         data = ground(places_need_actors(drop_supporter_states(data, text)), text)
-        restored = text != article
-        if restored:
+        restored = text != (article if starts is None else plain_newlines(article)[0])
+        if starts is not None:
+            data = to_article(data, article, starts)
+        elif restored:
             data = reread(data, article)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks, case_restored=restored)
         return Result(data=data, article=article)
@@ -355,6 +362,7 @@ class _Plan:
     pieces: list[tuple[str, list[dict[str, str]]]]
     t0: float
     article: str
+    starts: list[int] | None  # see ``Summarizer._view``
     done: dict[int, tuple[ConflictSummary, Look | None, GenerationResult] | None] = field(default_factory=dict)
     error: Exception | None = None
 

@@ -106,3 +106,26 @@ def reread(data: ConflictSummary, article: str) -> ConflictSummary:
         assert q.spans is not None, "reread needs grounded data"
         q.text, q.speaker = at(q.spans.text), at(q.spans.speaker)
     return out
+
+
+def to_article(data: ConflictSummary, article: str, starts: list[int]) -> ConflictSummary:
+    """Return grounded ``data`` found in a copy of ``article`` with characters left out
+    (``article.plain_newlines``) with its spans moved into ``article`` (``starts[i]``: where the copy's
+    character ``i`` stands there) and its strings re-read from ``article`` at them (``reread``)."""
+
+    def move(s: tuple[int, int]) -> tuple[int, int]:
+        if s[1] <= s[0]:
+            at = starts[s[0]] if s[0] < len(starts) else len(article)
+            return at, at
+        return starts[s[0]], starts[s[1] - 1] + 1
+
+    out = data.model_copy(deep=True)
+    for item in (*out.belligerents, *out.locations, *out.reinforcements, *out.quotes):
+        assert item.spans is not None, "to_article needs grounded data"
+        for name in type(item.spans).model_fields:
+            value = getattr(item.spans, name)
+            if isinstance(value, list):
+                setattr(item.spans, name, [move(s) for s in value])
+            elif value is not None:
+                setattr(item.spans, name, move(value))
+    return reread(out, article)
