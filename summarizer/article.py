@@ -51,14 +51,24 @@ def read_article(path: str) -> str:
     return decode_article(data, path)
 
 
-def plain_newlines(text: str) -> tuple[str, list[int] | None]:
-    """``text`` with Windows line breaks (``\\r\\n``) as ``\\n`` and lone ``\\r`` (old Mac) as ``\\n``, and where
-    each of its characters stands in ``text`` (None when ``text`` has no ``\\r``: the copy is ``text``).
+# Characters read as a plain space: no-break, figure, narrow no-break, thin, hair, en/em and ideographic spaces.
+SPACES = "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+# Characters left out: soft hyphen, zero-width space, word joiner, a byte-order mark inside the text.
+INVISIBLE = "\u00ad\u200b\u2060\ufeff"
+_PLAIN = str.maketrans(dict.fromkeys(SPACES, " ") | {"\r": "\n"})
 
-    The model reads and the rules run on the copy, so an article gives the same answer whatever its line
-    breaks; spans found in the copy are moved back into ``text`` (``grounding.to_article``).
+
+def plain_text(text: str) -> tuple[str, list[int] | None]:
+    """``text`` as the model and the rules read it, and where each character of that copy stands in
+    ``text`` (None when nothing changed: the copy is ``text``). Windows line breaks (``\\r\\n``) become
+    ``\\n``, a lone ``\\r`` (old Mac) ``\\n``; ``SPACES`` become a plain space; ``INVISIBLE`` characters
+    are left out.
+
+    Scraped and Windows text thus gets the answer its plain version gets (the model copies names with
+    plain spaces, the rules see plain line breaks); spans found in the copy are moved back into ``text``
+    and strings re-read from it (``grounding.to_article``).
     """
-    if "\r" not in text:
+    if not any(c == "\r" or c in SPACES or c in INVISIBLE for c in text):
         return text, None
-    starts = [i for i, c in enumerate(text) if c != "\r" or text[i + 1 : i + 2] != "\n"]
-    return "".join("\n" if text[i] == "\r" else text[i] for i in starts), starts
+    starts = [i for i, c in enumerate(text) if c not in INVISIBLE and not (c == "\r" and text[i + 1 : i + 2] == "\n")]
+    return "".join(text[i] for i in starts).translate(_PLAIN), starts

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.article import ArticleError, check_article, plain_newlines
+from summarizer.article import ArticleError, check_article, plain_text
 from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
 from summarizer.destinations import add_dateline_country, fill_destinations, full_place_names
@@ -212,11 +212,11 @@ class Summarizer:
         yield from _drain(failed)
 
     def _view(self, text: str) -> tuple[str, list[int] | None]:
-        """What the model reads: the article with plain line breaks (``plain_newlines``: the copy, and
+        """What the model reads: the article's plain copy (``plain_text``: plain line breaks and spaces; with
         where its characters stand in the article, or None when that is the article's own text), its case
         restored if it is written in capitals."""
         check_article(text, "article")
-        plain, starts = plain_newlines(text)
+        plain, starts = plain_text(text)
         return (case_view(plain) if self.restore_case else plain), starts
 
     def _chunks(self, text: str) -> list[tuple[int, int]]:
@@ -299,7 +299,7 @@ class Summarizer:
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = split_enemy_sides(data, text)
         data = ground(places_need_actors(drop_supporter_states(data, text)), text)
-        restored = text != (article if starts is None else plain_newlines(article)[0])
+        restored = text != (article if starts is None else plain_text(article)[0])
         if starts is not None:
             data = to_article(data, article, starts)
         elif restored:

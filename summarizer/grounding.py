@@ -110,7 +110,7 @@ def reread(data: ConflictSummary, article: str) -> ConflictSummary:
 
 def to_article(data: ConflictSummary, article: str, starts: list[int]) -> ConflictSummary:
     """Return grounded ``data`` found in a copy of ``article`` with characters left out
-    (``article.plain_newlines``) with its spans moved into ``article`` (``starts[i]``: where the copy's
+    (``article.plain_text``) with its spans moved into ``article`` (``starts[i]``: where the copy's
     character ``i`` stands there) and its strings re-read from ``article`` at them (``reread``)."""
 
     def move(s: tuple[int, int]) -> tuple[int, int]:

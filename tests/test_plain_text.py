@@ -1,5 +1,5 @@
-"""Articles with Windows (CRLF) or old Mac (CR) line breaks: the model reads plain line breaks, and the
-result's strings and spans are the article's own."""
+"""Articles with Windows (CRLF) or old Mac (CR) line breaks, no-break spaces, soft hyphens: the model reads
+a plain copy, and the result's strings and spans are the article's own."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from summarizer.article import plain_newlines
+from summarizer.article import plain_text
 from summarizer.backends.base import GenerationResult
 from summarizer.core import Summarizer
 from summarizer.grounding import ground, to_article
@@ -67,21 +67,22 @@ class _ReadingBackend:
 
 
 @pytest.mark.parametrize("text", ["no breaks", "a\nb\n\nc"])
-def test_text_without_carriage_returns_is_its_own_copy(text: str) -> None:
-    assert plain_newlines(text) == (text, None)
+def test_plain_text_is_its_own_copy(text: str) -> None:
+    assert plain_text(text) == (text, None)
 
 
-def test_plain_newlines_maps_each_character_back() -> None:
-    text = "a\r\nb\rc\r\n\r\nd\r"
-    copy, starts = plain_newlines(text)
-    assert copy == "a\nb\nc\n\nd\n"
+def test_plain_text_maps_each_character_back() -> None:
+    text = "a\r\nb\rc\r\n\r\nd\r 3,000\u00a0troops\u202fin Ho\u00adms\u200b."
+    copy, starts = plain_text(text)
+    assert copy == "a\nb\nc\n\nd\n 3,000 troops in Homs."
     assert len(starts) == len(copy)
-    assert all(text[i] == c or (text[i], c) == ("\r", "\n") for i, c in zip(starts, copy, strict=True))
+    plain = {"\r": "\n", "\u00a0": " ", "\u202f": " "}
+    assert all(plain.get(text[i], text[i]) == c for i, c in zip(starts, copy, strict=True))
 
 
 def test_spans_found_in_the_copy_are_moved_into_the_article() -> None:
     article = LF.replace("\n", "\r\n")
-    copy, starts = plain_newlines(article)
+    copy, starts = plain_text(article)
     data = ConflictSummary.model_validate(json.loads(_ReadingBackend().generate(_msgs(copy), None, 0).text))
     out = to_article(ground(data, copy), article, starts)
     assert out.quotes[0].text == "We will hold Dusa\r\nwhatever it costs."
@@ -91,14 +92,27 @@ def test_spans_found_in_the_copy_are_moved_into_the_article() -> None:
     assert validate(out.model_dump(mode="json"), article) == []
 
 
+def _plain(s: str) -> str:
+    return plain_text(s)[0]
+
+
 def _msgs(article: str) -> list[dict[str, str]]:
     return [{"role": "user", "content": f"<<<\n{article}\n>>>"}]
 
 
-@pytest.mark.parametrize("breaks", ["\r\n", "\r"])
+ODD = {
+    "crlf": lambda t: t.replace("\n", "\r\n"),
+    "cr": lambda t: t.replace("\n", "\r"),
+    "no-break spaces": lambda t: t.replace("Kelvar Front", "Kelvar\u00a0Front").replace("the town", "the\u00a0town"),
+    "soft hyphens": lambda t: t.replace("Marvian", "Mar\u00advian").replace("Dusa on", "Du\u200bsa on"),
+}
+
+
+@pytest.mark.parametrize("odd", list(ODD))
 @pytest.mark.parametrize("batch_size", [1, 2])
-def test_the_model_reads_plain_line_breaks_and_the_result_points_into_the_article(breaks: str, batch_size: int) -> None:
-    article = LF.replace("\n", breaks)
+def test_the_model_reads_a_plain_copy_and_the_result_points_into_the_article(odd: str, batch_size: int) -> None:
+    article = ODD[odd](LF)
+    breaks = "\r\n" if odd == "crlf" else "\r" if odd == "cr" else "\n"
     plain_backend, backend = _ReadingBackend(), _ReadingBackend()
     plain = Summarizer(backend=plain_backend, second_look=False).summarize(LF).to_dict()
     runs = Summarizer(backend=backend, second_look=False).summarize_many([("a", article)], batch_size=batch_size)
@@ -108,11 +122,16 @@ def test_the_model_reads_plain_line_breaks_and_the_result_points_into_the_articl
     data = result.to_dict()
     assert validate(data, article) == []
     assert data["quotes"][0]["text"] == f"We will hold Dusa{breaks}whatever it costs."
-    assert [b["name"] for b in data["belligerents"]] == [b["name"] for b in plain["belligerents"]]
-    assert [loc["name"] for loc in data["locations"]] == [loc["name"] for loc in plain["locations"]]
+    assert [_plain(b["name"]) for b in data["belligerents"]] == [b["name"] for b in plain["belligerents"]]
+    assert [_plain(loc["name"]) for loc in data["locations"]] == [loc["name"] for loc in plain["locations"]]
+    if odd == "no-break spaces":
+        assert data["belligerents"][0]["name"] == "Kelvar\u00a0Front"
+    if odd == "soft hyphens":
+        assert data["belligerents"][1]["name"] == "Mar\u00advian army"
     for b in data["belligerents"]:
         assert article[slice(*b["spans"]["name"])] == b["name"]
         assert all(article[slice(*s)] == a for s, a in zip(b["spans"]["aliases"], b["aliases"], strict=True))
     r = data["reinforcements"][0]
-    assert article[slice(*r["spans"]["destination"])] == r["destination"] == "Dusa"
+    assert article[slice(*r["spans"]["destination"])] == r["destination"]
+    assert _plain(r["destination"]) == "Dusa"
     assert result.meta["case_restored"] is False
