@@ -13,9 +13,10 @@ import regex
 
 from summarizer.textspans import body_ranges, fold, quoted_passages
 
-# A capitalised word (letters, inner apostrophes, hyphens and dots: "Al-Bab", "Ma'arat", "U.S."),
-# optionally prefixed by a lower-case particle joined with a hyphen ("al-Sham", "el-Fasher").
-_WORD = r"(?:(?:al|el|ad|ar|as|an|at|az|ash)-)?\p{Lu}[\p{L}\p{M}'’.\-]*[\p{L}\p{M}]|\p{Lu}"
+# A capitalised word (letters, inner apostrophes, hyphens and dots: "Al-Bab", "Ma'arat"), optionally
+# prefixed by a lower-case particle joined with a hyphen ("al-Sham", "el-Fasher"); or initials with their
+# dots, the last one included ("U.S.", "U.N.").
+_WORD = r"(?:(?:\p{Lu}\.){2,}|(?:(?:al|el|ad|ar|as|an|at|az|ash)-)?\p{Lu}[\p{L}\p{M}'’.\-]*[\p{L}\p{M}]|\p{Lu})"
 _JOIN = r"(?:of|for|al|el|de|del|da|di|du|la|le|bin|ibn|van|von|the)"
 # ``regex``, not ``re``: it knows Unicode classes (\p{Lu}), so "Ürümqi" and "Çaykara" are names too.
 # A leading ordinal belongs to a unit's name: "47th Mechanised Brigade", "3rd Military Region".

@@ -275,3 +275,14 @@ def test_support_cues_read_supply_asides_and_accusations() -> None:
     )
     cues = support_cues(text)
     assert cues.get("Norland") is True and cues.get("Ostian Republic") is True
+
+
+def test_initials_keep_their_last_dot() -> None:
+    text = (
+        "KABUL - Afghan forces backed by U.S. air strikes fought the Taliban. A U.N. official spoke. "
+        "He flew to the U.S.\n\nThe U.K. sent advisers."
+    )
+    names = [c.text for c in proper_noun_spans(text)]
+    assert {"U.S.", "U.N.", "U.K."} <= set(names)
+    assert not any(n in ("U.S", "U.N", "U.K") for n in names)
+    assert list(support_cues(text)) == ["U.S."]
