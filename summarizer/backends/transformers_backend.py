@@ -34,8 +34,10 @@ import llguidance.numpy  # not llguidance.torch: importing it compiles a kernel 
 import torch
 
 from summarizer import model_store
+from summarizer.backends import prefix_store
 from summarizer.backends.attention import install as install_attention
 from summarizer.backends.base import GenerationError, GenerationResult, shared_prefix_len
+from summarizer.backends.prefix_store import PrefixStore, model_key
 from summarizer.backends.quantize import LOAD_DTYPE
 from summarizer.grammar import parser_limits
 
@@ -180,8 +182,6 @@ def _load_quantized_cached(gguf: Path, mode: str):
     """(model, tokenizer, llguidance tokenizer) of a GGUF model converted and quantized for ``mode`` by an
     earlier load, built from the int8 rows cached beside its converted copy (``quantize.load_quantized``,
     which runs the tokenizers' loading beside its packing); None when there are none."""
-    from transformers import AutoTokenizer
-
     from summarizer.backends.quantize import load_quantized, rows_cache_file
 
     target = model_store.converted_dir(gguf)
@@ -190,6 +190,8 @@ def _load_quantized_cached(gguf: Path, mode: str):
     tokenizers = []
 
     def load_tokenizers() -> None:
+        from transformers import AutoTokenizer  # imported here too: beside the packing
+
         tokenizer = AutoTokenizer.from_pretrained(str(target), trust_remote_code=False)
         tokenizers.extend([tokenizer, llguidance.hf.from_tokenizer(tokenizer)])
 
@@ -257,16 +259,19 @@ class TransformersBackend:
                     f"cannot load model {model!r}: not a local directory, GGUF file, or a Hugging Face "
                     f"model id in the local cache ({str(exc).splitlines()[0]})"
                 ) from exc
+        # where the model's files are kept: a GGUF's converted copy, or the directory given
+        source = model_store.converted_dir(gguf) if gguf is not None else Path(str(model)).expanduser()
+        if not source.is_dir():
+            source = None
         self.model.eval()
         install_attention(self.model)  # several-token passes without copying the KV cache per query head
         if quantize != "none" and self.load_path == "quantized":
             self.model_name = f"{self.model_name} [{quantize} weights]"
         elif quantize != "none":
             # a GGUF's converted copy lives in our cache: its int8 rows are kept beside it for the next load
-            source = model_store.converted_dir(gguf) if gguf is not None else Path(str(model)).expanduser()
-            cache = rows_cache_file(source, quantize) if gguf is not None else None
+            cache = rows_cache_file(source, quantize) if gguf is not None and source is not None else None
             # the weights left unquantized are read again from the checkpoint, not copied out of its mapping
-            quantize_weights(self.model, quantize, cache, checkpoint=source if source.is_dir() else None)
+            quantize_weights(self.model, quantize, cache, checkpoint=source)
             self.model_name = f"{self.model_name} [{quantize} weights]"
         if getattr(self.tokenizer, "chat_template", None) is None:
             raise model_store.ModelNotAvailableError(f"model {self.model_name!r} has no chat template")
@@ -281,6 +286,11 @@ class TransformersBackend:
         self._closer_ids = find_closers(self.ll_tokenizer, self.vocab)
         self._prefix_ids: list[int] = []
         self._prefix_cache = None
+        # the shared prefix's KV cache on disk, for models kept in a directory (a GGUF's converted copy)
+        self._prefix_store: PrefixStore | None = None
+        if prefix_store.enabled() and source is not None and source.is_dir():
+            self._prefix_store = PrefixStore(model_store.cache_dir() / "prefix", model_key(source, quantize))
+        self.prefix_from_disk = False  # whether the last prefix came from ``_prefix_store``
         # recent KV caches and the tokens they hold, for ``continuation_logprobs``
         self._states: list[tuple[list[int], Any, list[int]]] = []
         self._max_states = 4
@@ -307,9 +317,15 @@ class TransformersBackend:
         prefix = self._encode(messages[:-1], generation_prompt=False) if len(messages) > 1 else []
         common = shared_prefix_len(prefix, ids[:-1])
         if common and self._prefix_ids != ids[:common]:
-            _, self._prefix_cache = self._forward(ids[:common], None)
+            store = self._prefix_store
+            self._prefix_cache = store.read(ids[:common], self.model) if store is not None else None
+            self.prefix_from_disk = self._prefix_cache is not None
+            if self._prefix_cache is None:
+                _, self._prefix_cache = self._forward(ids[:common], None)
+                passes += 1
+                if store is not None:
+                    store.write(ids[:common], self._prefix_cache, self.model)
             self._prefix_ids = ids[:common]
-            passes += 1
         cache, reused = None, 0
         if self._prefix_ids and ids[: len(self._prefix_ids)] == self._prefix_ids:
             cache = copy.deepcopy(self._prefix_cache)
