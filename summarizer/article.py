@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -58,17 +59,22 @@ INVISIBLE = "\u00ad\u200b\u2060\ufeff"
 _PLAIN = str.maketrans(dict.fromkeys(SPACES, " ") | {"\r": "\n"})
 
 
-def plain_text(text: str) -> tuple[str, list[int] | None]:
+def plain_text(text: str, leave_out: Sequence[tuple[int, int]] = ()) -> tuple[str, list[int] | None]:
     """``text`` as the model and the rules read it, and where each character of that copy stands in
     ``text`` (None when nothing changed: the copy is ``text``). Windows line breaks (``\\r\\n``) become
     ``\\n``, a lone ``\\r`` (old Mac) ``\\n``; ``SPACES`` become a plain space; ``INVISIBLE`` characters
-    are left out.
+    are left out, and so are the ``leave_out`` stretches (text aimed at the model: ``aimed.aimed_at_model``).
 
     Scraped and Windows text thus gets the answer its plain version gets (the model copies names with
     plain spaces, the rules see plain line breaks); spans found in the copy are moved back into ``text``
     and strings re-read from it (``grounding.to_article``).
     """
-    if not any(c == "\r" or c in SPACES or c in INVISIBLE for c in text):
+    if not leave_out and not any(c == "\r" or c in SPACES or c in INVISIBLE for c in text):
         return text, None
-    starts = [i for i, c in enumerate(text) if c not in INVISIBLE and not (c == "\r" and text[i + 1 : i + 2] == "\n")]
+    dropped = set().union(*(range(s, e) for s, e in leave_out))
+    starts = [
+        i
+        for i, c in enumerate(text)
+        if c not in INVISIBLE and not (c == "\r" and text[i + 1 : i + 2] == "\n") and i not in dropped
+    ]
     return "".join(text[i] for i in starts).translate(_PLAIN), starts

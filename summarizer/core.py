@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from summarizer.aimed import aimed_at_model
 from summarizer.article import ArticleError, check_article, plain_text
 from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
@@ -138,7 +139,8 @@ class Summarizer:
         """
         t0 = time.perf_counter()
         parts, gens, looks = [], [], []
-        article, (text, starts) = text, self._view(text)
+        article, view = text, self._view(text)
+        text = view.text
         chunks = self._chunks(text)
         for piece, messages in self._pieces(text, chunks):
             gen = self.backend.generate(messages, build_lark(self._schema, piece), self.max_new_tokens)
@@ -146,7 +148,7 @@ class Summarizer:
             parts.append(part)
             gens.append(gen)
             looks += [found] if found is not None else []
-        return self._assemble(text, parts, gens, looks, t0, article, starts)
+        return self._assemble(text, parts, gens, looks, t0, article, view)
 
     def summarize_many(
         self, articles: Iterable[tuple[Any, str]], batch_size: int = DEFAULT_BATCH_SIZE
@@ -175,12 +177,12 @@ class Summarizer:
             for n, (key, text) in enumerate(articles):
                 t0 = time.perf_counter()
                 try:
-                    view, starts = self._view(text)
-                    chunks = self._chunks(view)
+                    view = self._view(text)
+                    chunks = self._chunks(view.text)
                 except Exception as exc:
                     failed.append((key, exc))
                     continue
-                plans[n] = plan = _Plan(key, view, list(self._pieces(view, chunks)), t0, text, starts)
+                plans[n] = plan = _Plan(key, view.text, list(self._pieces(view.text, chunks)), t0, text, view)
                 for c, (piece, messages) in enumerate(plan.pieces):
                     yield (n, c), messages, build_lark(self._schema, piece), self.max_new_tokens
 
@@ -206,18 +208,21 @@ class Summarizer:
                 parts = [d[0] for d in done]  # type: ignore[index]
                 looks = [d[1] for d in done if d[1] is not None]  # type: ignore[index]
                 gens = [d[2] for d in done]  # type: ignore[index]
-                yield plan.key, self._assemble(plan.text, parts, gens, looks, plan.t0, plan.article, plan.starts)
+                yield plan.key, self._assemble(plan.text, parts, gens, looks, plan.t0, plan.article, plan.view)
             except Exception as exc:
                 yield plan.key, exc
         yield from _drain(failed)
 
-    def _view(self, text: str) -> tuple[str, list[int] | None]:
-        """What the model reads: the article's plain copy (``plain_text``: plain line breaks and spaces; with
-        where its characters stand in the article, or None when that is the article's own text), its case
-        restored if it is written in capitals."""
+    def _view(self, text: str) -> _View:
+        """What the model reads: the article's plain copy (``plain_text``: plain line breaks and spaces,
+        without the text aimed at the model), its case restored if it is written in capitals."""
         check_article(text, "article")
-        plain, starts = plain_text(text)
-        return (case_view(plain) if self.restore_case else plain), starts
+        aside = aimed_at_model(text)
+        plain, starts = plain_text(text, aside)
+        if not plain.strip():
+            raise ArticleError("article: nothing is left once the text aimed at the model is set aside")
+        cased = case_view(plain) if self.restore_case else plain
+        return _View(cased, starts, aside, cased != plain)
 
     def _chunks(self, text: str) -> list[tuple[int, int]]:
         """Check the article; the character ranges to extract from (one, or overlapping chunks)."""
@@ -278,12 +283,12 @@ class Summarizer:
         looks: list[Look],
         t0: float,
         article: str,
-        starts: list[int] | None = None,
+        view: _View | None = None,
     ) -> Result:
         """Merge the chunks' parts, apply the conflict check, ground the spans, add the meta.
 
-        ``text`` is what the model read (``article`` itself, or a copy: see ``_view``, whose ``starts``
-        this takes); the result's strings and spans are the article's own.
+        ``text`` is what the model read (``article`` itself, or a copy: ``view``, see ``_view``); the
+        result's strings and spans are the article's own.
         """
         data = parts[0] if len(parts) == 1 else merge(parts)
         # an article is a control when no chunk reports an armed conflict
@@ -299,12 +304,15 @@ class Summarizer:
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = split_enemy_sides(data, text)
         data = ground(places_need_actors(drop_supporter_states(data, text)), text)
-        restored = text != (article if starts is None else plain_text(article)[0])
-        if starts is not None:
-            data = to_article(data, article, starts)
+        restored = view.case_restored if view is not None else text != article
+        if view is not None and view.starts is not None:
+            data = to_article(data, article, view.starts)
         elif restored:
             data = reread(data, article)
         data.meta = self._meta(gens, time.perf_counter() - t0, looks, case_restored=restored)
+        if view is not None and view.aside:
+            # stretches of the article aimed at the model, which it did not read (``aimed.aimed_at_model``)
+            data.meta.set_aside = [list(span) for span in view.aside]
         return Result(data=data, article=article)
 
     def _meta(self, gens: list[GenerationResult], total: float, looks: list[Look], case_restored: bool) -> Meta:
@@ -354,6 +362,18 @@ class Summarizer:
 
 
 @dataclass
+class _View:
+    """What the model reads of an article (``Summarizer._view``): ``text``; ``starts``, where each of its
+    characters stands in the article (None when it is the article's own text but for case); ``aside``,
+    the stretches left out as aimed at the model; whether the case was restored."""
+
+    text: str
+    starts: list[int] | None
+    aside: list[tuple[int, int]]
+    case_restored: bool
+
+
+@dataclass
 class _Plan:
     """An article in a batched run: its chunks (text, messages) and the chunk results that have come back."""
 
@@ -362,7 +382,7 @@ class _Plan:
     pieces: list[tuple[str, list[dict[str, str]]]]
     t0: float
     article: str
-    starts: list[int] | None  # see ``Summarizer._view``
+    view: _View
     done: dict[int, tuple[ConflictSummary, Look | None, GenerationResult] | None] = field(default_factory=dict)
     error: Exception | None = None
 
