@@ -217,6 +217,10 @@ class Summarizer:
         """What the model reads: the article's plain copy (``plain_text``: plain line breaks and spaces,
         without the text aimed at the model), its case restored if it is written in capitals."""
         check_article(text, "article")
+        if len(text) > MAX_ARTICLE_CHARS:
+            raise ArticleError(
+                f"article: {len(text):,} characters is over the limit of {MAX_ARTICLE_CHARS:,}; split it first"
+            )
         aside = aimed_at_model(text)
         plain, starts = plain_text(text, aside)
         if not plain.strip():
