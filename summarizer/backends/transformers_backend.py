@@ -312,7 +312,8 @@ class TransformersBackend:
         return out.logits[0, -keep:].float(), out.cache
 
     def _prefill(self, messages: list[dict[str, str]], ids: list[int]) -> tuple[torch.Tensor, object, int, int]:
-        """Prefill the prompt, reusing the KV cache of the shared prefix (all messages but the last)."""
+        """Prefill the prompt, reusing the KV cache of the shared prefix (all messages but the last): the one
+        this process holds, else the one an earlier process left on disk (``prefix_store``), else computed."""
         passes = 0
         prefix = self._encode(messages[:-1], generation_prompt=False) if len(messages) > 1 else []
         common = shared_prefix_len(prefix, ids[:-1])
