@@ -201,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="summarizer",
         description="Extract belligerents, locations, reinforcements and quotes from a news article "
         "about an armed conflict with a local language model, and validate such output.",
+        epilog="environment: SUMMARIZER_CACHE (cache directory; default $XDG_CACHE_HOME/summarizer or "
+        "~/.cache/summarizer), "
+        "SUMMARIZER_PREFIX_CACHE=0 (do not keep the prompt prefix's KV cache on disk), "
+        "SUMMARIZER_QUIET=1 (no load messages)",
     )
     parser.add_argument("--version", action="version", version=f"summarizer {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
