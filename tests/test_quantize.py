@@ -510,6 +510,9 @@ def test_a_model_is_not_built_from_rows_that_do_not_cover_it(tmp_path) -> None:
     assert quantize.load_quantized(tmp_path, "int4", cache) is None  # no cached rows for int4
     # w8a8-fast also quantizes the down projections, whose rows w8a8 did not write
     assert quantize.load_quantized(tmp_path, "w8a8-fast", cache) is None
+    rows["model.layers.0.mlp.up_proj.q"] = rows["model.layers.0.mlp.up_proj.q"].float()  # not int8
+    quantize._write_rows(cache, rows)
+    assert quantize.load_quantized(tmp_path, "w8a8", cache) is None
     del rows["model.layers.1.self_attn.q_proj.q"]
     quantize._write_rows(cache, rows)
     assert quantize.load_quantized(tmp_path, "w8a8", cache) is None

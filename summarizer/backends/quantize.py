@@ -622,7 +622,7 @@ def load_quantized(
         and f"{key[: -len('.q')]}.scale" in rows
         and not (mode == "w8a8" and key[: -len(".q")].rsplit(".", 1)[-1] in MLP_OUTPUTS)
     ]
-    if not files or not names:
+    if not files or not names or not all(_rows_well_formed(rows, name) for name in names):
         return None
 
     @torch.no_grad()
@@ -641,7 +641,10 @@ def load_quantized(
         config = _config_with_code(Path(directory))
         if meanwhile is not None:
             meanwhile()
-        packed = {name: future.result() for name, future in packing.items()}
+        try:
+            packed = {name: future.result() for name, future in packing.items()}
+        except (RuntimeError, ValueError):
+            return None  # rows or a bias that torch would not pack: the ordinary path says what is wrong
         # only now: the empty model is built under a patch of ``nn.Module`` that the packing must not see
         model = _empty_model(Path(directory), config)
         if sorted(names) != sorted(_layers_to_quantize(model, mode)):
@@ -659,6 +662,12 @@ def load_quantized(
     if any(t.is_meta for t in (*model.parameters(), *model.buffers())):
         return None
     return model.eval()
+
+
+def _rows_well_formed(rows: dict[str, torch.Tensor], name: str) -> bool:
+    """Whether ``rows`` holds an int8 matrix and one scale per row for the layer ``name``."""
+    q, scale = rows[f"{name}.q"], rows[f"{name}.scale"]
+    return q.dtype == torch.int8 and q.dim() == 2 and scale.dim() == 1 and scale.shape[0] == q.shape[0]
 
 
 def _config_with_code(directory: Path) -> object:
