@@ -44,9 +44,12 @@ PATTERNS = [
         rf"extracting\s+from)\s+(?:this|the\s+following)\b",
         re.IGNORECASE,
     ),
-    # chat-template markup, which a tokenizer would read as the template's own tokens
+    # chat-template markup, which a tokenizer would read as the template's own tokens, and a prompt's
+    # section heading on a line of its own ("### Instruction"; "## System failure" is a heading of news)
     re.compile(
-        r"<\|[A-Za-z_]{2,20}\|>|\[/?INST\]|<</?SYS>>|^\s*#{2,}\s*(?:system|instruction|response)\b", re.M | re.I
+        r"<\|[A-Za-z_]{2,20}\|>|\[/?INST\]|<</?SYS>>"
+        r"|^[ \t]*#{2,}[ \t]*(?:system|instructions?|response)[ \t]*:?[ \t]*$",
+        re.M | re.I,
     ),
 ]
 MAX_PARAGRAPH_SHARE = 0.5  # a paragraph longer than this share of the article is not set aside whole
