@@ -229,12 +229,8 @@ class Summarizer:
         return _View(cased, starts, aside, cased != plain)
 
     def _chunks(self, text: str) -> list[tuple[int, int]]:
-        """Check the article; the character ranges to extract from (one, or overlapping chunks)."""
-        check_article(text, "article")
-        if len(text) > MAX_ARTICLE_CHARS:
-            raise ArticleError(
-                f"article: {len(text):,} characters is over the limit of {MAX_ARTICLE_CHARS:,}; split it first"
-            )
+        """The character ranges of ``text`` (what ``_view`` made, which checked the article) to extract from:
+        one, or overlapping chunks."""
         if self.input_budget and self.backend.count_tokens(text) > self.input_budget:
             return split_chunks(text, self.input_budget, self.backend.count_tokens)
         return [(0, len(text))]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
+from doubles import ReadingBackend
 
 from summarizer.aimed import aimed_at_model
 from summarizer.article import ArticleError, plain_text
-from summarizer.backends.base import GenerationResult
 from summarizer.core import Summarizer
 from summarizer.validate import validate
 
@@ -63,30 +62,19 @@ def test_in_one_long_paragraph_only_the_injected_sentences_go() -> None:
     assert plain_text(article, [(start, end)])[0] == " ".join(PARAS)
 
 
-class _EchoBackend:
+class _EchoBackend(ReadingBackend):
     """Answers with every capitalised name it reads in the article (so an injected name would show)."""
 
-    model_name = "echo-double"
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def generate(self, messages: list[dict[str, str]], grammar: Any, max_new_tokens: int) -> GenerationResult:
-        article = messages[-1]["content"].split("<<<\n", 1)[1].rsplit("\n>>>", 1)[0]
-        self.seen.append(article)
+    def answer(self, article: str) -> dict[str, Any]:
         names = list(dict.fromkeys(re.findall(r"\b(?:Kelvar Front|Marvian army|NATO|Swiss army)\b", article)))
         places = list(dict.fromkeys(re.findall(r"\b(?:Dusa|Geneva)\b", article)))
-        answer = {
+        return {
             "summary": "Fighting at Dusa.",
             "belligerents": [{"name": n, "aliases": [], "side": n, "role": "combatant"} for n in names],
             "locations": [{"name": p, "aliases": [], "type": "town", "within": None} for p in places],
             "reinforcements": [],
             "quotes": [],
         }
-        return GenerationResult(text=json.dumps(answer), prompt_tokens=10, generated_tokens=5)
 
 
 def test_the_model_never_reads_the_injection_and_spans_stay_the_articles() -> None:

@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 import pytest
+from doubles import ReadingBackend
 
 from summarizer.article import plain_text
-from summarizer.backends.base import GenerationResult
 from summarizer.core import Summarizer
 from summarizer.grounding import ground, to_article
 from summarizer.schema import ConflictSummary
@@ -23,22 +23,12 @@ LF = (
 )
 
 
-class _ReadingBackend:
+class _ReadingBackend(ReadingBackend):
     """Answers with strings it finds in the article it is given; one quote runs over a line break."""
 
-    model_name = "reading-double"
-
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def generate(self, messages: list[dict[str, str]], grammar: Any, max_new_tokens: int) -> GenerationResult:
-        article = messages[-1]["content"].split("<<<\n", 1)[1].rsplit("\n>>>", 1)[0]
-        self.seen.append(article)
+    def answer(self, article: str) -> dict[str, Any]:
         quote = re.search(r"We will hold Dusa\s+whatever it costs\.", article).group()
-        answer = {
+        return {
             "summary": "Rebels attacked Dusa.",
             "belligerents": [
                 {"name": "Kelvar Front", "aliases": ["Rebels"], "side": "rebels", "role": "combatant"},
@@ -59,7 +49,6 @@ class _ReadingBackend:
             ],
             "quotes": [{"text": quote, "speaker": "A commander", "speaker_affiliation": None}],
         }
-        return GenerationResult(text=json.dumps(answer), prompt_tokens=10, generated_tokens=5)
 
     def generate_many(self, requests, batch_size=4):
         for key, messages, grammar, n in requests:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from doubles import tiny_qwen2
 
 from summarizer.backends import prefix_store
 from summarizer.backends.prefix_store import KEEP_FILES, PrefixStore, model_key
@@ -11,18 +12,7 @@ from summarizer.backends.prefix_store import KEEP_FILES, PrefixStore, model_key
 
 @pytest.fixture(scope="module")
 def tiny() -> torch.nn.Module:
-    from transformers import Qwen2Config, Qwen2ForCausalLM
-
-    torch.manual_seed(11)
-    config = Qwen2Config(
-        vocab_size=300,
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=3,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-    )
-    return Qwen2ForCausalLM(config).to(torch.bfloat16).eval()
+    return tiny_qwen2(11, vocab_size=300, hidden_size=64, intermediate_size=128, num_hidden_layers=3)
 
 
 class Qwen2Like(torch.nn.Module):

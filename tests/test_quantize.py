@@ -9,6 +9,7 @@ import copy
 
 import pytest
 import torch
+from doubles import tiny_qwen2
 from smollm2 import smollm2_gguf
 from torch import nn
 
@@ -348,15 +349,21 @@ def test_smollm2_quantized_agrees_with_bf16(
         assert agreement >= MIN_AGREEMENT[mode], agreement
 
 
-@pytest.mark.model
-def test_smollm2_w8a8_agrees_with_bf16(smollm2: tuple[nn.Module, object]) -> None:
+def _quantized_logits(smollm2: tuple[nn.Module, object], mode: str) -> tuple[nn.Module, torch.Tensor, torch.Tensor]:
+    """A copy of SmolLM2 quantized for ``mode``, its logits for ``PROMPT`` and bf16's."""
     base, tokenizer = smollm2
     ids = tokenizer(PROMPT, return_tensors="pt")["input_ids"]
     model = copy.deepcopy(base)
     with torch.inference_mode():
         ref = base(input_ids=ids).logits
-        quantize_weights(model, "w8a8")
+        quantize_weights(model, mode)
         out = model(input_ids=ids).logits
+    return model, out, ref
+
+
+@pytest.mark.model
+def test_smollm2_w8a8_agrees_with_bf16(smollm2: tuple[nn.Module, object]) -> None:
+    model, out, ref = _quantized_logits(smollm2, "w8a8")
     blocks = model.model.layers
     assert all(type(b.mlp.down_proj) is nn.Linear for b in blocks)
     assert all(
@@ -373,13 +380,7 @@ def test_smollm2_w8a8_agrees_with_bf16(smollm2: tuple[nn.Module, object]) -> Non
 
 @pytest.mark.model
 def test_smollm2_w8a8_fast_agrees_with_bf16_more_closely(smollm2: tuple[nn.Module, object]) -> None:
-    base, tokenizer = smollm2
-    ids = tokenizer(PROMPT, return_tensors="pt")["input_ids"]
-    model = copy.deepcopy(base)
-    with torch.inference_mode():
-        ref = base(input_ids=ids).logits
-        quantize_weights(model, "w8a8-fast")
-        out = model(input_ids=ids).logits
+    model, out, ref = _quantized_logits(smollm2, "w8a8-fast")
     assert all(isinstance(b.mlp.down_proj, Int8DynamicLinear) and b.mlp.down_proj.per_token for b in model.model.layers)
     agreement = (out.argmax(-1) == ref.argmax(-1)).float().mean().item()
     assert agreement >= 0.9, agreement  # measured 0.98
@@ -459,19 +460,9 @@ def test_w8a8_modes_share_one_rows_cache(tmp_path, monkeypatch: pytest.MonkeyPat
 
 def _tiny_checkpoint(directory) -> nn.Module:
     """A two-layer Qwen2 with random weights saved in ``directory`` as transformers saves it (bf16)."""
-    from transformers import Qwen2Config, Qwen2ForCausalLM
-
-    torch.manual_seed(9)
-    config = Qwen2Config(
-        vocab_size=320,
-        hidden_size=128,
-        intermediate_size=256,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        tie_word_embeddings=False,
+    model = tiny_qwen2(
+        9, vocab_size=320, hidden_size=128, intermediate_size=256, num_hidden_layers=2, tie_word_embeddings=False
     )
-    model = Qwen2ForCausalLM(config).to(torch.bfloat16).eval()
     model.save_pretrained(directory)
     return model
 

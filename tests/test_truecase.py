@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import pytest
+from doubles import ReadingBackend
 
-from summarizer.backends.base import GenerationResult
 from summarizer.core import Summarizer
 from summarizer.grounding import ground, reread
 from summarizer.schema import ConflictSummary
@@ -52,26 +51,18 @@ def test_case_view_restores_case_letter_for_letter() -> None:
     assert '"We will go on," they said.' in view
 
 
-class _NameBackend:
+class _NameBackend(ReadingBackend):
     """Answers with the spans it finds in the article it is given (so it answers from what it read)."""
 
     model_name = "name-double"
 
-    def __init__(self) -> None:
-        self.seen: list[str] = []
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def generate(self, messages: list[dict[str, str]], grammar: Any, max_new_tokens: int) -> GenerationResult:
-        article = messages[-1]["content"].split("<<<\n", 1)[1].rsplit("\n>>>", 1)[0]
-        self.seen.append(article)
+    def answer(self, article: str) -> dict[str, Any]:
         unity = re.search(r"guatemalan national revolutionary unity", article, re.IGNORECASE).group()
         urng = re.search(r"\(urng\)", article, re.IGNORECASE).group()[1:-1]
         army = re.search(r"\barmy\b", article, re.IGNORECASE).group()
         quote = re.search(r"we will go on,", article, re.IGNORECASE).group()
         they = re.search(r"\bthey\b", article, re.IGNORECASE).group()
-        answer = {
+        return {
             "summary": "Rebels attacked an army post.",
             "belligerents": [
                 {"name": unity, "aliases": [urng], "side": "rebels", "role": "combatant"},
@@ -81,7 +72,6 @@ class _NameBackend:
             "reinforcements": [],
             "quotes": [{"text": quote, "speaker": they, "speaker_affiliation": None}],
         }
-        return GenerationResult(text=json.dumps(answer), prompt_tokens=10, generated_tokens=5)
 
 
 def test_the_model_reads_the_restored_copy_and_the_result_is_the_articles_own_text() -> None:

@@ -572,10 +572,9 @@ def _replace_layers(model: nn.Module, names: list[str], build) -> None:
 
 def _rows_fit(cached: dict[str, torch.Tensor], name: str, linear: nn.Module) -> bool:
     """Whether ``cached`` holds int8 rows and scales for ``linear`` (an ``nn.Linear`` named ``name``)."""
-    q, sc = cached.get(f"{name}.q"), cached.get(f"{name}.scale")
-    if q is None or sc is None or not isinstance(linear, nn.Linear):
+    if f"{name}.q" not in cached or f"{name}.scale" not in cached or not isinstance(linear, nn.Linear):
         return False
-    return q.shape == linear.weight.shape and q.dtype == torch.int8 and sc.shape == (linear.out_features,)
+    return _rows_well_formed(cached, name) and cached[f"{name}.q"].shape == linear.weight.shape
 
 
 def _quantized_from_rows(linear: nn.Linear, rows: tuple[torch.Tensor, torch.Tensor], mode: str) -> nn.Module:

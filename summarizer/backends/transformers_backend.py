@@ -198,9 +198,7 @@ def _load_quantized_cached(gguf: Path, mode: str):
     model = load_quantized(target, mode, rows_cache_file(target, mode), meanwhile=load_tokenizers)
     if model is None:
         return None
-    if not tokenizers:
-        load_tokenizers()
-    return model, *tokenizers
+    return model, *tokenizers  # a model comes back only after ``meanwhile`` ran
 
 
 def _load_dir(spec: str | Path):
@@ -288,7 +286,7 @@ class TransformersBackend:
         self._prefix_cache = None
         # the shared prefix's KV cache on disk, for models kept in a directory (a GGUF's converted copy)
         self._prefix_store: PrefixStore | None = None
-        if prefix_store.enabled() and source is not None and source.is_dir():
+        if prefix_store.enabled() and source is not None:
             self._prefix_store = PrefixStore(model_store.cache_dir() / "prefix", model_key(source, quantize))
         self.prefix_from_disk = False  # whether the last prefix came from ``_prefix_store``
         # recent KV caches and the tokens they hold, for ``continuation_logprobs``
