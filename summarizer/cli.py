@@ -204,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="environment: SUMMARIZER_CACHE (cache directory; default $XDG_CACHE_HOME/summarizer or "
         "~/.cache/summarizer), "
         "SUMMARIZER_PREFIX_CACHE=0 (do not keep the prompt prefix's KV cache on disk), "
+        "SUMMARIZER_DTYPE=bfloat16|float32 (what the unquantized layers compute in; default bfloat16 "
+        "where the CPU has bfloat16 instructions, float32 on other x86 CPUs), "
         "SUMMARIZER_QUIET=1 (no load messages)",
     )
     parser.add_argument("--version", action="version", version=f"summarizer {__version__}")

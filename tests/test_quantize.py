@@ -111,6 +111,11 @@ def _quantized_mlp(mode: str, rows: int) -> tuple[nn.Sequential, torch.Tensor, t
     return model, out, ref
 
 
+# relative error of a w8a8 layer's output: one pass scaled to 8-bit activations, or to 7 bits on a CPU
+# without VNNI (``quantize._reduce_range``), which doubles the rounding step (measured 0.047 at 3 rows there)
+W8A8_MAX_ERROR = 0.06 if quantize._reduce_range() else 0.03
+
+
 @pytest.mark.parametrize("rows", [1, 3, 200])
 def test_w8a8_quantizes_activations_except_the_down_projection(rows: int) -> None:
     model, out, ref = _quantized_mlp("w8a8", rows)
@@ -118,7 +123,7 @@ def test_w8a8_quantizes_activations_except_the_down_projection(rows: int) -> Non
     assert isinstance(model[1].gate_proj, Int8DynamicLinear) and not model[0].per_token
     assert type(model[1].down_proj) is nn.Linear and model[1].down_proj.weight.dtype == torch.bfloat16
     assert out.shape == ref.shape and out.dtype == torch.bfloat16
-    assert _rel_err(out, ref) < 0.03
+    assert _rel_err(out, ref) < W8A8_MAX_ERROR
 
 
 @pytest.mark.parametrize("rows", [1, 3, 200])
@@ -374,8 +379,9 @@ def test_smollm2_w8a8_agrees_with_bf16(smollm2: tuple[nn.Module, object]) -> Non
     assert torch.isfinite(out).all()
     agreement = (out.argmax(-1) == ref.argmax(-1)).float().mean().item()
     # measured 0.84 on this 135M model (weight-only int8: 0.97; w8a8-fast: 0.98): int8 activations with one
-    # scale per pass cost more than int8 weights
-    assert agreement >= 0.75, agreement
+    # scale per pass cost more than int8 weights; with 7-bit activations (no VNNI) 0.81 against bf16 and
+    # 0.76 against float32
+    assert agreement >= (0.7 if quantize._reduce_range() else 0.75), agreement
 
 
 @pytest.mark.model
@@ -383,7 +389,11 @@ def test_smollm2_w8a8_fast_agrees_with_bf16_more_closely(smollm2: tuple[nn.Modul
     model, out, ref = _quantized_logits(smollm2, "w8a8-fast")
     assert all(isinstance(b.mlp.down_proj, Int8DynamicLinear) and b.mlp.down_proj.per_token for b in model.model.layers)
     agreement = (out.argmax(-1) == ref.argmax(-1)).float().mean().item()
-    assert agreement >= 0.9, agreement  # measured 0.98
+    _, per_pass, _ = _quantized_logits(smollm2, "w8a8")
+    assert agreement > (per_pass.argmax(-1) == ref.argmax(-1)).float().mean().item()
+    # measured 0.98 (w8a8: 0.84); with 7-bit activations (no VNNI) 0.84 against bf16 (w8a8: 0.81) and 0.81
+    # against float32 (w8a8: 0.76)
+    assert agreement >= (0.78 if quantize._reduce_range() else 0.9), agreement
 
 
 @pytest.mark.model

@@ -70,6 +70,9 @@ CHUNK_ROWS = 8192
 PACK_ROWS = 16384
 # the dtype models are loaded in (``transformers_backend._load_dir``), and built in by ``load_quantized``
 LOAD_DTYPE = torch.bfloat16
+# the dtype the unquantized layers compute in (``compute_dtype``), as the environment may ask for it
+DTYPE_ENV = "SUMMARIZER_DTYPE"
+DTYPES = {"bfloat16": torch.bfloat16, "float32": torch.float32}
 
 
 def _rows(x: torch.Tensor) -> int:
@@ -157,16 +160,42 @@ def resolve_mode(mode: str) -> str:
     return mode
 
 
-@functools.lru_cache(maxsize=1)
+@functools.cache
+def _cpu_flags() -> frozenset[str] | None:
+    """The CPU's feature flags as Linux lists them in /proc/cpuinfo; None where it cannot be read."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return frozenset(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return None
+
+
+@functools.cache
 def _reduce_range() -> bool:
     """Whether int8 activations must keep to 7 bits: on x86 without VNNI, fbgemm's u8*s8 products are summed
     in saturating 16-bit pairs (torch's own advice for that engine)."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as fh:
-            flags = fh.read()
-    except OSError:
-        return True
-    return "avx512_vnni" not in flags and "avx_vnni" not in flags
+    flags = _cpu_flags()
+    return flags is None or not {"avx512_vnni", "avx_vnni"} & flags
+
+
+def compute_dtype() -> torch.dtype:
+    """The dtype that the layers left unquantized (and attention) compute in: ``SUMMARIZER_DTYPE``
+    (``bfloat16`` or ``float32``) when set; else bfloat16 where the CPU multiplies it natively (x86 with
+    AVX-512 BF16 or AMX, or a CPU that is not x86), and float32 on other x86 CPUs, where torch's bfloat16
+    matmul of a few rows runs several times slower than a float32 one (README, "float32 where the CPU
+    has no bfloat16")."""
+    asked = os.environ.get(DTYPE_ENV, "").strip().lower()
+    if asked:
+        if asked not in DTYPES:
+            raise ValueError(f"{DTYPE_ENV}={asked!r} is not one of: {', '.join(DTYPES)}")
+        return DTYPES[asked]
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return LOAD_DTYPE
+    flags = _cpu_flags()
+    return LOAD_DTYPE if flags is None or {"avx512_bf16", "amx_bf16"} & flags else torch.float32
 
 
 class Int8DynamicLinear(nn.Module):
@@ -351,7 +380,9 @@ class Int4Linear(_QuantLinear):
         """Output rows ``start:stop`` of the weight as a ``dtype`` tensor of shape (rows, in_features)
         (a transposed view, which a matmul takes as it is)."""
         if not self.unpackable:
-            raise RuntimeError("this CPU's int4 packing is not the known layout; the weight cannot be unpacked")
+            # a layout other than the known one: the kernel itself multiplies an identity by the weight
+            eye = torch.eye(self.in_features, dtype=dtype if dtype == torch.bfloat16 else torch.float32)
+            return self._kernel(eye)[:, start:stop].t().to(dtype)
         w = _unpack_int4_t(self.qweight[start:stop], dtype)  # (k, rows)
         sz = self.scale_and_zero[:, start:stop].float()  # (k / group, rows, 2)
         scale, offset = sz[..., 0], sz[..., 1] - 8 * sz[..., 0]

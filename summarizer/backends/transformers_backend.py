@@ -38,7 +38,7 @@ from summarizer.backends import prefix_store
 from summarizer.backends.attention import install as install_attention
 from summarizer.backends.base import GenerationError, GenerationResult, shared_prefix_len
 from summarizer.backends.prefix_store import PrefixStore, model_key
-from summarizer.backends.quantize import LOAD_DTYPE
+from summarizer.backends.quantize import LOAD_DTYPE, compute_dtype
 from summarizer.grammar import parser_limits
 
 # Tokens kept in reserve to close the JSON when the budget runs low. The budget counts the tokens the
@@ -226,6 +226,7 @@ class TransformersBackend:
         if draft_tokens < 0:
             raise ValueError("draft_tokens must be 0 (no copy speculation) or more")
         quantize = resolve_mode(quantize)  # "auto": w8a8 where this machine runs it, else none (bf16)
+        self.dtype = compute_dtype()  # before the load: a bad SUMMARIZER_DTYPE is said at once
         self.draft_tokens = draft_tokens
         self.quantize = quantize
         start = time.perf_counter()
@@ -263,14 +264,19 @@ class TransformersBackend:
             source = None
         self.model.eval()
         install_attention(self.model)  # several-token passes without copying the KV cache per query head
-        if quantize != "none" and self.load_path == "quantized":
-            self.model_name = f"{self.model_name} [{quantize} weights]"
-        elif quantize != "none":
+        if quantize != "none" and self.load_path != "quantized":
             # a GGUF's converted copy lives in our cache: its int8 rows are kept beside it for the next load
             cache = rows_cache_file(source, quantize) if gguf is not None and source is not None else None
             # the weights left unquantized are read again from the checkpoint, not copied out of its mapping
             quantize_weights(self.model, quantize, cache, checkpoint=source)
-            self.model_name = f"{self.model_name} [{quantize} weights]"
+        # float32 where this CPU has no fast bfloat16 matmul: the unquantized weights are cast once
+        if self.dtype != LOAD_DTYPE:
+            self.model.to(self.dtype)
+        notes = ([f"{quantize} weights"] if quantize != "none" else []) + (
+            [str(self.dtype).removeprefix("torch.")] if self.dtype != LOAD_DTYPE else []
+        )
+        if notes:
+            self.model_name = f"{self.model_name} [{', '.join(notes)}]"
         if getattr(self.tokenizer, "chat_template", None) is None:
             raise model_store.ModelNotAvailableError(f"model {self.model_name!r} has no chat template")
         self.ll_tokenizer = ll_tokenizer or llguidance.hf.from_tokenizer(self.tokenizer)
