@@ -4,10 +4,11 @@ A process prefills the shared prefix (about 1,400 tokens for the bundled prompt:
 before its first article and reuses that cache for every later one. The cache is also written to
 ``cache_dir()/prefix`` (safetensors, about 40 MB for the bundled model), under a key made of everything
 that decides its values: the model's files, the quantization mode, the model's dtype, the prefix's
-token ids, the torch and transformers versions, torch's thread count and quantized engine, and the
-source of this package's modules that compute a forward pass. A later process with the same key reads
-it instead of prefilling; anything else (another prompt, model, mode or version) gets a file of its
-own, and the oldest files beyond ``KEEP_FILES`` are removed. ``SUMMARIZER_PREFIX_CACHE=0`` turns it off.
+token ids, the torch and transformers versions, torch's thread count and quantized engine, whether
+int8 activations keep to 7 bits on this CPU, and the source of this package's modules that compute a
+forward pass. A later process with the same key reads it instead of prefilling; anything else (another
+prompt, model, mode or version) gets a file of its own, and the oldest files beyond ``KEEP_FILES`` are
+removed. ``SUMMARIZER_PREFIX_CACHE=0`` turns it off.
 
 This keeps no answer: the prefix is the same for every article, and the article's own tokens are always
 prefilled after it.
@@ -52,11 +53,13 @@ def _numerics() -> str:
     """What besides the model decides the cached values: library versions, threads, engine, our code."""
     import transformers
 
+    from summarizer.backends.quantize import _reduce_range
+
     here = Path(__file__).parent
     code = hashlib.sha256(b"".join((here / name).read_bytes() for name in _COMPUTING)).hexdigest()
     return json.dumps(
         [FORMAT, torch.__version__, transformers.__version__, torch.get_num_threads(),
-         torch.backends.quantized.engine, code]
+         torch.backends.quantized.engine, _reduce_range(), code]
     )  # fmt: skip
 
 
