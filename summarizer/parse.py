@@ -373,6 +373,7 @@ def _merge_acronyms(items: list[dict[str, Any]], article: str | None) -> list[di
                 continue
             names = [a["name"], *a.get("aliases", [])]
             spelled = article is not None and any(f"{n} ({acr})" in article for n in names)
+            spelled = spelled or bool(re.search(rf"\(\s*{re.escape(acr)}\s*\)", a["name"]))  # "… Front (FMLN)"
             if spelled or initials(a["name"]) == acr.upper():
                 a["aliases"] = [*a.get("aliases", []), acr, *b.get("aliases", [])]
                 out.remove(b)

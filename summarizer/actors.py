@@ -1,0 +1,99 @@
+"""One belligerent per armed actor, named as the guide wants it, after every other rule has run.
+
+A small model, and the rules and second look that add to its answer, can leave an actor listed twice or
+a non-actor listed as one. This last stage, deterministic and model-free, mends four shapes of that:
+
+* an acronym listed on its own beside the name that spells it out in brackets ("FMLN" beside
+  "Farabundo Marti National Liberation Front (FMLN)"), or two items whose names share a distinctive
+  word and whose aliases share an acronym ("JNA" under both "Yugoslav federal army" and "Yugoslav
+  People's Army"): one item, the first, with the other's mentions as aliases;
+* aliases that are no mention of an actor: a clause or a date ("the town, on Wednesday", "border for a
+  second day on Thursday") or a place with its kind ("Syria's Aleppo province");
+* a belligerent that is a listed town, city, village, district or site ("Vukovar"): under the guide, a
+  place standing for a side is at most that side's alias, never a belligerent of its own; it is kept
+  when a reinforcement names it as sender;
+* a bare adjective of nationality ("Cuban", "Turkish") named as an actor when the article writes the
+  country ("Cuba", "Turkey"): the country becomes the name, the adjective an alias.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.parse import _fold_into, _merge_acronyms, _stems, merge_state_forces
+from summarizer.schema import MAX_ALIASES, Belligerent, ConflictSummary
+from summarizer.textspans import fold
+from summarizer.validate import _loose
+
+_DAYS = r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+# an alias that is a clause, a date or a place named with its kind, never a mention of an actor
+_NOT_AN_ALIAS = re.compile(
+    rf",|\b(?:on|since|by|until|last|this)\s+(?:{_DAYS})\b"
+    r"|\b(?:province|district|region|governorate|county|city|town|village|prefecture|municipality)$",
+    re.IGNORECASE,
+)
+# kinds of listed places that can stand for a side but never be one (countries and regions can be states)
+_PLACE_KINDS = {"city", "town", "village", "district", "site"}
+# an adjective of nationality on its own: "Cuban", "Turkish", "Congolese", "Iraqi"
+_DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
+_ACRONYM = re.compile(r"^[A-Z]{2,6}$")
+
+
+def _country_of(demonym: str, article: str) -> str | None:
+    """The country ``demonym`` is an adjective of, when the article writes it as a word of its own:
+    "Cuban" -> "Cuba", "Turkish" -> "Turkey", "Congolese" -> "Congo", "Iraqi" -> "Iraq"."""
+    w = demonym
+    stems = [w[:-1], w[:-2], w[:-2] + "a", w[:-3] + "a", w[:-3] + "ey", w[:-3] + "y", w[:-3], w[:-4] + "o", w[:-4]]
+    for stem in dict.fromkeys(s for s in stems if len(s) >= 3):
+        if stem != w and re.search(rf"(?<![\w-]){re.escape(stem)}(?![\w-])", article):
+            return stem
+    return None
+
+
+def _acronyms(item: Belligerent) -> set[str]:
+    return {_loose(x) for x in item.aliases if _ACRONYM.match(x.strip())}
+
+
+def _shared_alias_folds(items: list[Belligerent]) -> list[Belligerent]:
+    """Items whose names share a distinctive word and that share an acronym among their aliases ("JNA"
+    under "Yugoslav federal army" and "Yugoslav People's Army") are one: the later folds into the earlier.
+    A shared alias alone is not enough: a small model also lists the enemy's name as an alias."""
+    changed = True
+    while changed:
+        changed = False
+        for i, a in enumerate(items):
+            for b in items[i + 1 :]:
+                if _acronyms(a) & _acronyms(b) and _stems(a.name) & _stems(b.name):
+                    items = _fold_into(items, b, a)
+                    changed = True
+                    break
+            if changed:
+                break
+    return items
+
+
+def tidy_actors(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The module's four mends on a finished answer (see the module docstring)."""
+    senders = {_loose(r.sender) for r in data.reinforcements}
+    places = {fold(loc.name) for loc in data.locations if loc.type in _PLACE_KINDS}
+    out: list[Belligerent] = []
+    for b in data.belligerents:
+        aliases = [a for a in b.aliases if not _NOT_AN_ALIAS.search(a)]
+        if fold(b.name) in places and _loose(b.name) not in senders:
+            continue
+        if _DEMONYM.match(b.name.strip()) and (country := _country_of(b.name.strip(), article)):
+            if not any(fold(country) == fold(x.name) for x in data.belligerents):
+                aliases = [b.name, *(a for a in aliases if fold(a) != fold(country))]
+                b = b.model_copy(update={"name": country})
+        if aliases != b.aliases:
+            b = b.model_copy(update={"aliases": aliases[:MAX_ALIASES]})
+        out.append(b)
+    merged = _merge_acronyms([b.model_dump(exclude={"spans"}) for b in out], article)
+    if len(merged) < len(out):
+        out = [
+            Belligerent.model_validate(m | {"aliases": list(dict.fromkeys(m["aliases"]))[:MAX_ALIASES]}) for m in merged
+        ]
+    out = _shared_alias_folds(out)
+    if out == data.belligerents:
+        return data
+    return merge_state_forces(data.model_copy(update={"belligerents": out}), article)

@@ -1,0 +1,85 @@
+"""The last mends of the belligerent list (``summarizer.actors.tidy_actors``), on invented articles."""
+
+from __future__ import annotations
+
+from summarizer.actors import tidy_actors
+from summarizer.schema import Belligerent, ConflictSummary, Location, Reinforcement
+from summarizer.validate import validate
+
+
+def _b(name: str, aliases: list[str] | None = None, side: str = "government", role: str = "combatant") -> Belligerent:
+    return Belligerent(name=name, aliases=aliases or [], side=side, role=role)
+
+
+def _data(belligerents: list[Belligerent], locations: list[Location] | None = None, reinforcements=None):
+    return ConflictSummary(
+        summary="Fighting.",
+        belligerents=belligerents,
+        locations=locations or [],
+        reinforcements=reinforcements or [],
+        quotes=[],
+    )
+
+
+def _names(data: ConflictSummary) -> list[tuple[str, list[str]]]:
+    return [(b.name, b.aliases) for b in data.belligerents]
+
+
+def test_an_acronym_beside_the_name_that_spells_it_out_in_brackets_is_one_item() -> None:
+    article = "Fighters of the Velka Liberation Front (VLF) attacked Ostrava. The VLF said it held the bridge."
+    data = _data([_b("Velka Liberation Front (VLF)", side="rebels"), _b("VLF", ["the rebels"], side="rebels")])
+    assert _names(tidy_actors(data, article)) == [("Velka Liberation Front (VLF)", ["VLF", "the rebels"])]
+
+
+def test_an_acronym_in_another_items_alias_is_not_enough() -> None:
+    # the model listed the enemy's name as an alias of the police: "VLF" stays an item of its own
+    article = "Police fought the Velka Liberation Front (VLF) near Ostrava. The VLF said it held the bridge."
+    data = _data([_b("Velka police", ["the Velka Liberation Front (VLF)"]), _b("VLF", side="rebels")])
+    assert [b.name for b in tidy_actors(data, article).belligerents] == ["Velka police", "VLF"]
+
+
+def test_akin_names_sharing_an_acronym_are_one_item() -> None:
+    article = "The Dravian federal army (DFA) shelled Kolin. Dravian People's Army units, the DFA said, held."
+    data = _data([_b("Dravian federal army", ["DFA", "the army"]), _b("Dravian People's Army", ["DFA"])])
+    assert _names(tidy_actors(data, article)) == [
+        ("Dravian federal army", ["DFA", "the army", "Dravian People's Army"])
+    ]
+
+
+def test_a_shared_alias_of_unrelated_names_folds_nothing() -> None:
+    article = "Morland troops fought the Sefa Front (SF) near Tarn; the SF said Morland troops had fled."
+    data = _data([_b("Morland troops", ["SF"]), _b("Sefa Front", ["SF"], side="rebels")])
+    assert [b.name for b in tidy_actors(data, article).belligerents] == ["Morland troops", "Sefa Front"]
+
+
+def test_clauses_dates_and_places_with_their_kind_are_no_aliases() -> None:
+    article = "The Garan army entered the town, on Wednesday, in Garan's Ulma province, and the army held."
+    data = _data([_b("Garan army", ["the town, on Wednesday", "Garan's Ulma province", "the army"])])
+    assert _names(tidy_actors(data, article)) == [("Garan army", ["the army"])]
+
+
+def test_a_listed_town_is_no_belligerent_unless_it_sends_forces() -> None:
+    article = "Tarvik army units shelled Ostrava. Ostrava said the Tarvik army was sending tanks to Kolin."
+    town = Location(name="Ostrava", aliases=[], type="town", within=None)
+    country = Location(name="Tarvik", aliases=[], type="country", within=None)
+    data = _data([_b("Tarvik army"), _b("Ostrava", side="rebels"), _b("Tarvik")], [town, country])
+    assert [b.name for b in tidy_actors(data, article).belligerents] == ["Tarvik army", "Tarvik"]
+    sent = Reinforcement(sender="Ostrava", forces="tanks", destination=None, origin=None, status="planned")
+    kept = tidy_actors(_data([_b("Tarvik army"), _b("Ostrava", side="rebels")], [town], [sent]), article)
+    assert [b.name for b in kept.belligerents] == ["Tarvik army", "Ostrava"]
+
+
+def test_an_adjective_of_nationality_takes_the_countrys_name_when_the_article_writes_it() -> None:
+    article = "Turkish drones struck Kolin, and Turkey said more would come. Cuban advisers were seen."
+    sent = Reinforcement(sender="Turkish", forces="drones", destination="Kolin", origin=None, status="arrived")
+    kolin = Location(name="Kolin", aliases=[], type="town", within=None)
+    data = _data([_b("Turkish", side="rebels", role="supporter"), _b("Cuban")], [kolin], [sent])
+    out = tidy_actors(data, article)
+    # "Cuba" is no word of the article ("Cuban" only): the name stays as written
+    assert _names(out) == [("Turkey", ["Turkish"]), ("Cuban", [])]
+    assert not [p for p in validate(out.model_dump(mode="json"), article) if p.severity == "error"]
+
+
+def test_an_answer_with_nothing_to_mend_is_returned_as_it_is() -> None:
+    data = _data([_b("Garan army", ["the army"]), _b("Sefa Front", side="rebels")])
+    assert tidy_actors(data, "The Garan army fought the Sefa Front.") is data
