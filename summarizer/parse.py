@@ -153,6 +153,14 @@ _ORG_END = re.compile(
 )
 
 
+# "the spokesman", "the regional commander": a person named earlier, now called by title (the guide: use the name)
+_TITLE_REF = re.compile(
+    r"^the\s+(?:[a-z'’-]+\s+){0,2}(?P<head>spokes(?:man|woman|person)|commander|coordinator|governor|mayor|minister"
+    r"|officer|official|chief|leader|general|colonel|director|secretary|envoy|administrator|chairman)$",
+    re.IGNORECASE,
+)
+
+
 def _is_description(speaker: str) -> bool:
     """A speaker given by role rather than name: "ValuMart's managing director", "a military source",
     "LNA spokesman" (a name never ends in a lower-case word; "al-Obeidi" is not one)."""
@@ -178,10 +186,21 @@ def resolve_speaker(speaker: str, article: str, not_people: set[str] | None = No
     if not _is_description(speaker):
         return speaker
     desc = re.escape(speaker)
-    for pattern in (
+    patterns = [
         rf"({_PERSON}),\s+{desc}(?!\w)",
         rf"(?<!\w){desc},?\s+(?:named\s+|called\s+)?({_PERSON})(?=[.,;:]|\s+said|\s+told|\s*$)",
-    ):
+    ]
+    if title := _TITLE_REF.match(speaker):
+        # "the spokesman" after "SDF spokesman Baran Khalil told ...", "the coordinator" after "Tesfaye Alemu,
+        # the federal government's security coordinator", "the commander" after "X, who commands ..."
+        head = title.group("head").lower()
+        verb = re.escape(re.sub(r"(?:er|or|man|woman|person)$", "", head))
+        patterns += [
+            rf"\b{head}\s+({_PERSON})(?=[.,;:]|\s+(?:said|told|says|added|who|of|in|at|on)\b)",
+            rf"({_PERSON}),\s+(?:the|a|an)\s+(?:[\w'’-]+\s+){{0,4}}?{head}\b",
+            rf"({_PERSON}),\s+who\s+{verb}s\b",
+        ]
+    for pattern in patterns:
         for m in re.finditer(pattern, article):
             words = m.group(1).split()
             while len(words) > 2 and words[0] in _SENTENCE_STARTS:
