@@ -49,6 +49,7 @@ _FORCES_END = re.compile(
 _BOUNDARY = re.compile(r"\b(?:said|says|that|but|while|when|as|because|told|whether|if)\b|[,;:“\"]", re.I)
 _REPORTED = re.compile(r"\b(?:said|says|told|tells|added|announced|reported|according to|that)\b", re.I)
 _ASIDE = re.compile(r",[^,]*,")
+_RELATIVE = re.compile(r",\s+(?:which|who|whose|where)\b[^,]*,")  # ", which holds the town,"
 # The subject of a clause that is a named armed force: capitalised words ending in a word for one.
 _NAMED_FORCE = re.compile(
     r"^\s*(?:the\s+)?(?P<name>(?:[A-Z][\w'’-]*\s+){0,4}(?:Brigades?|Army|Forces|Front|Guards?|Militias?|Corps"
@@ -192,6 +193,16 @@ def _first_named(text: str, mentions: list[tuple[str, str]]) -> str | None:
     return best[1] if best else None
 
 
+def _last_named(text: str, mentions: list[tuple[str, str]]) -> str | None:
+    """The listed belligerent whose mention stands last in ``text`` (whole words, case-insensitive)."""
+    best: tuple[int, str] | None = None
+    for mention, name in mentions:
+        for m in re.finditer(rf"(?<![\w-]){re.escape(mention)}(?![\w-])", text, re.IGNORECASE):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), name)
+    return best[1] if best else None
+
+
 def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> str | None:
     """The listed belligerent that sends ``mv``: the first named in the clause of its verb, else the first
     named earlier in the sentence (a passive movement's sender is the one that announces it)."""
@@ -208,7 +219,9 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
         clause = accused.group(1) if accused else clause
         found = _first_named(clause, mentions)
         if found is None and re.search(r"\b(?:it|they)\b", clause, re.I):
-            found = _first_named(before[:cut], mentions)
+            # "it" is the one that said so: the side named nearest before the verb of saying ("Turkish-backed
+            # factions attacked ..., and the SDF said it was sending"), a relative clause between commas skipped
+            found = _last_named(_RELATIVE.sub(" ", before[:cut]), mentions)
         if found is None and re.search(r"\bit\b", clause, re.I) and (head := _SPEAKER_HEAD.match(before[:cut])):
             name = head.group("name")  # "Germany said on Monday it would send": a state or body, unlisted
             if is_actor_name(name) and (" " not in name or _BODY_WORD.search(name)):

@@ -150,3 +150,14 @@ def test_a_state_that_says_it_will_send_is_the_sender_though_the_answer_lists_it
     )
     out = add_movements(_data([answer]), article)
     assert [(r.sender, r.forces) for r in out.reinforcements] == [("Norland", "two more air defence systems")]
+
+
+def test_it_sends_is_the_side_that_said_so_not_the_first_named_in_the_sentence() -> None:
+    article = (
+        "Free Hills Front fighters attacked army posts near Talvik on Sunday, and the Northern Army, which "
+        "holds the town, said it was sending two battalions from Marra to Talvik."
+    )
+    wrong = Reinforcement(sender="Free Hills Front", forces="two battalions", destination="Talvik", origin=None,
+                          status="under_way")  # fmt: skip
+    fixed = add_movements(_data([wrong]), article).reinforcements
+    assert [(r.sender, r.forces, r.destination) for r in fixed] == [("Northern Army", "two battalions", "Talvik")]
