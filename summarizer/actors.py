@@ -22,6 +22,7 @@ import re
 
 from summarizer.parse import _fold_into, _merge_acronyms, _stems, merge_state_forces
 from summarizer.schema import MAX_ALIASES, Belligerent, ConflictSummary
+from summarizer.second_look import _demonym
 from summarizer.textspans import fold
 from summarizer.validate import _loose
 
@@ -97,3 +98,51 @@ def tidy_actors(data: ConflictSummary, article: str) -> ConflictSummary:
     if out == data.belligerents:
         return data
     return merge_state_forces(data.model_copy(update={"belligerents": out}), article)
+
+
+_POSSESSIVE = re.compile(r"^(?P<owner>.+?)['’]s\s+(?P<place>.+)$")
+_ARMED_LAST = re.compile(r"\b(?:military|militia|militias|paramilitaries|insurgents|guerrillas)$", re.IGNORECASE)
+
+
+def tidy_places(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The last mends of the location list: a name with a clause after a comma keeps the name ("North
+    Waziristan, a district of ..." -> "North Waziristan", or goes when that is listed); a place named with
+    its owner ("Syria's Aleppo province") goes when both the owner and the place are listed; a listed belligerent
+    (other than a country: a state attacked at home is a place too), a body of armed men ("Georgian
+    military") or a bare adjective of nationality ("Pakistani", the guide's "no nationality adjectives")
+    is no location. A place that a reinforcement names is kept."""
+    actors = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+    moved = {fold(x) for r in data.reinforcements for x in (r.destination, r.origin) if x}
+    listed = {fold(loc.name) for loc in data.locations}
+    renamed: dict[str, str | None] = {}
+    out = []
+    for loc in data.locations:
+        name = loc.name.strip()
+        if fold(name) in moved:
+            out.append(loc)
+            continue
+        head = name.split(",")[0].strip()
+        owned = _POSSESSIVE.match(name)
+        if head != name:
+            if not head or fold(head) in listed or fold(head) in renamed.values():
+                renamed[loc.name] = None
+                continue
+            renamed[loc.name] = head
+            loc = loc.model_copy(update={"name": head})
+        elif (
+            (owned and {fold(owned.group("owner")), fold(owned.group("place"))} <= listed)
+            or (fold(name) in actors and loc.type != "country")
+            or _ARMED_LAST.search(name)
+            or (loc.type != "country" and _demonym(name, article))
+        ):
+            renamed[loc.name] = None
+            continue
+        out.append(loc)
+    if not renamed:
+        return data
+    fixed = []
+    for loc in out:
+        if loc.within in renamed:
+            loc = loc.model_copy(update={"within": renamed[loc.within]})
+        fixed.append(loc)
+    return data.model_copy(update={"locations": fixed})

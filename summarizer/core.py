@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.actors import tidy_actors
+from summarizer.actors import tidy_actors, tidy_places
 from summarizer.aimed import aimed_at_model
 from summarizer.article import ArticleError, check_article, plain_text
 from summarizer.backends import Backend, GenerationResult, load_backend
@@ -303,7 +303,7 @@ class Summarizer:
         data = full_place_names(add_dateline_country(drop_speaker_bases(data, text), text), text)
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
-        data = tidy_actors(split_enemy_sides(data, text), text)
+        data = tidy_places(tidy_actors(split_enemy_sides(data, text), text), text)
         data = ground(places_need_actors(drop_supporter_states(data, text)), text)
         restored = view.case_restored if view is not None else text != article
         if view is not None and view.starts is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from summarizer.actors import tidy_actors
+from summarizer.actors import tidy_actors, tidy_places
 from summarizer.schema import Belligerent, ConflictSummary, Location, Reinforcement
 from summarizer.validate import validate
 
@@ -83,3 +83,41 @@ def test_an_adjective_of_nationality_takes_the_countrys_name_when_the_article_wr
 def test_an_answer_with_nothing_to_mend_is_returned_as_it_is() -> None:
     data = _data([_b("Garan army", ["the army"]), _b("Sefa Front", side="rebels")])
     assert tidy_actors(data, "The Garan army fought the Sefa Front.") is data
+
+
+def _loc(name: str, type_: str = "town", within: str | None = None) -> Location:
+    return Location(name=name, aliases=[], type=type_, within=within)
+
+
+def test_places_lose_clauses_owners_actors_and_armed_bodies() -> None:
+    article = (
+        "Garan troops took Ulma, a district of Garan's Sefa province, on Monday. The Garan military said "
+        "the Sefa Front had fled Ulma for Tarn. Garan's Sefa province is calm; Garan officials met in Tarn."
+    )
+    data = _data(
+        [_b("Garan troops"), _b("Sefa Front", side="rebels")],
+        [
+            _loc("Ulma, a district of Garan's Sefa province", "district"),
+            _loc("Garan", "country"),
+            _loc("Sefa province", "province"),
+            _loc("Garan's Sefa province", "province"),
+            _loc("Sefa Front", "other"),
+            _loc("Garan military", "other"),
+            _loc("Tarn", within="Ulma, a district of Garan's Sefa province"),
+        ],
+    )
+    out = tidy_places(data, article)
+    assert [(x.name, x.within) for x in out.locations] == [
+        ("Ulma", None),
+        ("Garan", None),
+        ("Sefa province", None),
+        ("Tarn", "Ulma"),
+    ]
+
+
+def test_a_place_forces_move_to_is_kept_as_it_is() -> None:
+    article = "Garan troops were sent to Ulma, a district of Sefa, on Monday."
+    sent = Reinforcement(sender="Garan troops", forces="Garan troops", destination="Ulma, a district of Sefa",
+                         origin=None, status="arrived")  # fmt: skip
+    data = _data([_b("Garan troops")], [_loc("Ulma, a district of Sefa", "district")], [sent])
+    assert tidy_places(data, article) is data
