@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -130,3 +131,15 @@ def test_validate_missing_output_file() -> None:
 def test_schema_check_passes() -> None:
     proc = run("schema", "--check")
     assert proc.returncode == 0, proc.stderr.decode()
+
+
+def test_a_bad_compute_dtype_is_one_line_before_any_load() -> None:
+    env = dict(os.environ, SUMMARIZER_DTYPE="half")
+    proc = subprocess.run(
+        [sys.executable, "-m", "summarizer", "extract", "examples/hama-2017.txt"],
+        capture_output=True, cwd=ROOT, timeout=120, env=env,
+    )  # fmt: skip
+    err = proc.stderr.decode()
+    assert proc.returncode == 3 and proc.stdout == b""
+    assert "SUMMARIZER_DTYPE='half' is not one of: bfloat16, float32" in err and "Traceback" not in err
+    assert "SUMMARIZER_DTYPE" in run("--help").stdout.decode()
