@@ -79,7 +79,7 @@ def tidy_actors(data: ConflictSummary, article: str) -> ConflictSummary:
     places = {fold(loc.name) for loc in data.locations if loc.type in _PLACE_KINDS}
     out: list[Belligerent] = []
     for b in data.belligerents:
-        aliases = [a for a in b.aliases if not _NOT_AN_ALIAS.search(a)]
+        aliases = [a for a in b.aliases if not _NOT_AN_ALIAS.search(a) or _loose(a) in senders]
         if fold(b.name) in places and _loose(b.name) not in senders:
             continue
         if _DEMONYM.match(b.name.strip()) and (country := _country_of(b.name.strip(), article)):
@@ -107,11 +107,11 @@ _ARMED_LAST = re.compile(r"\b(?:military|militia|militias|paramilitaries|insurge
 def tidy_places(data: ConflictSummary, article: str) -> ConflictSummary:
     """The last mends of the location list: a name with a clause after a comma keeps the name ("North
     Waziristan, a district of ..." -> "North Waziristan", or goes when that is listed); a place named with
-    its owner ("Syria's Aleppo province") goes when both the owner and the place are listed; a listed belligerent
+    its owner ("Syria's Aleppo province") goes when both the owner and the place are listed; a belligerent's name
     (other than a country: a state attacked at home is a place too), a body of armed men ("Georgian
     military") or a bare adjective of nationality ("Pakistani", the guide's "no nationality adjectives")
     is no location. A place that a reinforcement names is kept."""
-    actors = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+    actors = {fold(b.name) for b in data.belligerents}  # not aliases: a capital can be a side's alias and a place
     moved = {fold(x) for r in data.reinforcements for x in (r.destination, r.origin) if x}
     listed = {fold(loc.name) for loc in data.locations}
     renamed: dict[str, str | None] = {}
