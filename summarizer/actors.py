@@ -37,7 +37,7 @@ _NOT_AN_ALIAS = re.compile(
 _PLACE_KINDS = {"city", "town", "village", "district", "site"}
 # an adjective of nationality on its own: "Cuban", "Turkish", "Congolese", "Iraqi"
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
-_ACRONYM = re.compile(r"^[A-Z]{2,6}$")
+_ALL_CAPS = re.compile(r"^[A-Z]{2,6}$")  # an acronym alias ("JNA")
 
 
 def _country_of(demonym: str, article: str) -> str | None:
@@ -52,7 +52,7 @@ def _country_of(demonym: str, article: str) -> str | None:
 
 
 def _acronyms(item: Belligerent) -> set[str]:
-    return {_loose(x) for x in item.aliases if _ACRONYM.match(x.strip())}
+    return {_loose(x) for x in item.aliases if _ALL_CAPS.match(x.strip())}
 
 
 def _shared_alias_folds(items: list[Belligerent]) -> list[Belligerent]:

@@ -183,23 +183,16 @@ def _senders_not_places(data: ConflictSummary, senders: set[str]) -> ConflictSum
     return data.model_copy(update={"locations": [loc for loc in data.locations if fold(loc.name) not in gone]})
 
 
-def _first_named(text: str, mentions: list[tuple[str, str]]) -> str | None:
-    """The listed belligerent whose mention stands first in ``text`` (whole words, case-insensitive)."""
-    best: tuple[int, str] | None = None
-    for mention, name in mentions:
-        m = re.search(rf"(?<![\w-]){re.escape(mention)}(?![\w-])", text, re.IGNORECASE)
-        if m and (best is None or m.start() < best[0]):
-            best = (m.start(), name)
-    return best[1] if best else None
-
-
-def _last_named(text: str, mentions: list[tuple[str, str]]) -> str | None:
-    """The listed belligerent whose mention stands last in ``text`` (whole words, case-insensitive)."""
+def _first_named(text: str, mentions: list[tuple[str, str]], last: bool = False) -> str | None:
+    """The listed belligerent whose mention stands first (or with ``last``, last) in ``text`` (whole words,
+    case-insensitive)."""
     best: tuple[int, str] | None = None
     for mention, name in mentions:
         for m in re.finditer(rf"(?<![\w-]){re.escape(mention)}(?![\w-])", text, re.IGNORECASE):
-            if best is None or m.start() > best[0]:
+            if best is None or (m.start() > best[0] if last else m.start() < best[0]):
                 best = (m.start(), name)
+            if not last:
+                break
     return best[1] if best else None
 
 
@@ -221,7 +214,7 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
         if found is None and re.search(r"\b(?:it|they)\b", clause, re.I):
             # "it" is the one that said so: the side named nearest before the verb of saying ("Turkish-backed
             # factions attacked ..., and the SDF said it was sending"), a relative clause between commas skipped
-            found = _last_named(_RELATIVE.sub(" ", before[:cut]), mentions)
+            found = _first_named(_RELATIVE.sub(" ", before[:cut]), mentions, last=True)
         if found is None and re.search(r"\bit\b", clause, re.I) and (head := _SPEAKER_HEAD.match(before[:cut])):
             name = head.group("name")  # "Germany said on Monday it would send": a state or body, unlisted
             if is_actor_name(name) and (" " not in name or _BODY_WORD.search(name)):
