@@ -1,7 +1,7 @@
 """One belligerent per armed actor, named as the guide wants it, after every other rule has run.
 
 A small model, and the rules and second look that add to its answer, can leave an actor listed twice or
-a non-actor listed as one. This last stage, deterministic and model-free, mends four shapes of that:
+a non-actor listed as one. This last stage, deterministic and model-free, mends these shapes of that:
 
 * an acronym listed on its own beside the name that spells it out in brackets ("FMLN" beside
   "Farabundo Marti National Liberation Front (FMLN)"), or two items whose names share a distinctive
@@ -13,7 +13,8 @@ a non-actor listed as one. This last stage, deterministic and model-free, mends 
   place standing for a side is at most that side's alias, never a belligerent of its own; it is kept
   when a reinforcement names it as sender;
 * a bare adjective of nationality ("Cuban", "Turkish") named as an actor when the article writes the
-  country ("Cuba", "Turkey"): the country becomes the name, the adjective an alias.
+  country ("Cuba", "Turkey"): the country becomes the name, the adjective an alias; weapons of a nation
+  named as an actor ("Russian tanks and artillery") likewise, or fold into the country where it is listed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ _NOT_AN_ALIAS = re.compile(
 _PLACE_KINDS = {"city", "town", "village", "district", "site"}
 # an adjective of nationality on its own: "Cuban", "Turkish", "Congolese", "Iraqi"
 _DEMONYM = re.compile(r"^[A-Z][a-z]+(?:an|ian|ese|ish|i)$")
+# weapons of one nationality named as an actor: "Russian tanks and artillery", "Turkish drones"
+_KIT = re.compile(
+    r"^([A-Z][a-z]+(?:an|ian|ese|ish|i))\s+(?:(?:tanks?|artillery|armou?r|drones?|aircraft|warplanes|jets|helicopters"
+    r"|gunships|missiles|rockets|armou?red vehicles|vehicles|warships|ships|boats)(?:,?\s+and\s+|,\s*|$))+$"
+)
 _ALL_CAPS = re.compile(r"^[A-Z]{2,6}$")  # an acronym alias ("JNA")
 
 
@@ -74,13 +80,22 @@ def _shared_alias_folds(items: list[Belligerent]) -> list[Belligerent]:
 
 
 def tidy_actors(data: ConflictSummary, article: str) -> ConflictSummary:
-    """The module's four mends on a finished answer (see the module docstring)."""
+    """The module's mends on a finished answer (see the module docstring)."""
     senders = {_loose(r.sender) for r in data.reinforcements}
     places = {fold(loc.name) for loc in data.locations if loc.type in _PLACE_KINDS}
     out: list[Belligerent] = []
+    gone: list[tuple[Belligerent, str]] = []
     for b in data.belligerents:
         aliases = [a for a in b.aliases if not _NOT_AN_ALIAS.search(a) or _loose(a) in senders]
         if fold(b.name) in places and _loose(b.name) not in senders:
+            continue
+        kit = _KIT.match(b.name.strip())
+        if kit and (country := _country_of(kit.group(1), article)):
+            # "Russian tanks and artillery": weapons are no actor, the state that sends them is
+            if any(fold(country) == fold(x.name) for x in data.belligerents):
+                gone.append((b, country))
+            else:
+                out.append(b.model_copy(update={"name": country, "aliases": [b.name, *aliases][:MAX_ALIASES]}))
             continue
         if _DEMONYM.match(b.name.strip()) and (country := _country_of(b.name.strip(), article)):
             if not any(fold(country) == fold(x.name) for x in data.belligerents):
@@ -89,6 +104,9 @@ def tidy_actors(data: ConflictSummary, article: str) -> ConflictSummary:
         if aliases != b.aliases:
             b = b.model_copy(update={"aliases": aliases[:MAX_ALIASES]})
         out.append(b)
+    for b, country in gone:
+        host = next(x for x in out if fold(x.name) == fold(country))
+        out = _fold_into([*out, b], b, host)
     merged = _merge_acronyms([b.model_dump(exclude={"spans"}) for b in out], article)
     if len(merged) < len(out):
         out = [

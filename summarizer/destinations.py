@@ -5,9 +5,12 @@ no place ("front line near the airport by Sunday evening"), although the sentenc
 forces says where they go ("... from Misrata toward Tripoli"). The guide asks for the most specific
 place the article names or clearly points to. This stage, deterministic and model-free, fills such a
 destination from the forces' sentence: a place after a word of direction ("to", "toward", "into",
-"for", "reached"; then "in", "at", "near"), never one after "from". When the sentence names none, the
-story's main place stands (the listed place, not a country, that the article names most often): forces
-"arrived" with no place named arrive where the story is.
+"for", "reached"; then "in", "at", "near"), never one in a phrase after "from", with the word for its
+kind that follows it ("Bambari airfield", "Batken region"). When the sentence names none, the story's
+main place stands (the listed place, not a country, that the article names most often): forces "arrived"
+with no place named arrive where the story is; forces sent to a side ("to the army") get none. A
+destination the answer gives that the article only ever writes inside a listed name ("Dam" of "Tishreen
+Dam") takes that name.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ _PLACE_WORDS = (
     r"(?:city|town|village|province|region|state|district|area|port|border|capital|outskirts|front|approaches|gates"
     r"|edge|vicinity|direction|axis)"
 )
-_LEAD = rf"(?:the\s+)?(?:(?:[\w-]+\s+){{0,2}}{_PLACE_WORDS}\s+(?:of\s+)?)?"
+# "the town of", "its southern", "the besieged city of": the words between a word of direction and a name.
+_COMPASS = r"(?:(?:north|south|east|west)(?:ern|-?(?:east|west)(?:ern)?)?|central)"
+_LEAD = rf"(?:(?:the|its|their)\s+)?(?:{_COMPASS}\s+)?(?:(?:[\w-]+\s+){{0,2}}{_PLACE_WORDS}\s+(?:of\s+)?)?"
 _TOWARD = r"(?:to|toward|towards|into|for|reach|reached|reaching)"
 _STRONG = re.compile(rf"\b(?:{_TOWARD}|join|joined|bound for)\s+{_LEAD}$", re.I)
 _WEAK = re.compile(rf"\b(?:in|at|near|around|on|inside|outside)\s+{_LEAD}$", re.I)
@@ -32,6 +37,8 @@ _NAMED_AFTER = re.compile(
     rf"\b{_TOWARD}\s+{_LEAD}"
     r"((?:al-|el-)?[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*){0,3})"
 )
+# A place in a phrase of origin: "from the military base at", "from positions near".
+_LEFT_FROM = re.compile(r"\bfrom\s+(?:[\w'’-]+\s+){0,4}$", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 
 
@@ -105,6 +112,8 @@ def destination_in(article: str, at: int, length: int, listed: dict[str, str], a
             if not is_whole(article, s, m.group()) or at <= s < at + length:
                 continue
             before = article[lo:s]
+            if _LEFT_FROM.search(before):
+                continue  # "from the military base at Mozdok": where they come from
             if _STRONG.search(before):
                 strong.append((s, name))
             elif _WEAK.search(before):
@@ -116,8 +125,66 @@ def destination_in(article: str, at: int, length: int, listed: dict[str, str], a
     for found in (strong, weak):
         if found:  # the first after the forces, else the last before them
             after = [f for f in found if f[0] >= at]
-            return min(after)[1] if after else max(found)[1]
+            return _with_kind(article, *(min(after) if after else max(found)))
     return None
+
+
+# A lower-case word after a place's name that makes it a more specific place ("Bambari airfield", "Batken
+# region"): the guide's destination is the most specific place the article names.
+_KIND_WORD = re.compile(
+    r"\s+(?:region|province|district|governorate|county|oblast|prefecture|airfield|airport|air base|bridge|dam"
+    r"|barracks|border crossing|crossing|checkpoint|valley)\b"
+)
+
+
+def _with_kind(article: str, at: int, name: str) -> str:
+    """``name``, written at ``at``, with the word for its kind that follows it there, if any."""
+    end = at + len(name)
+    if fold(article[at:end]) != fold(name) or not (m := _KIND_WORD.match(article, end)):
+        return name
+    return article[at : m.end()]
+
+
+# "rushing more ammunition to the army": the forces go to a side, not to a place.
+_TO_A_SIDE = re.compile(
+    r"\b(?:to|for)\s+(?:the|its|their|his|her)\s+(?:[\w'’-]+\s+){0,2}(?:army|armed forces|forces|military|government"
+    r"|troops|rebels|fighters|militias?|allies|ally|police|authorities)\b",
+    re.I,
+)
+
+
+def to_an_actor(article: str, at: int) -> bool:
+    """Whether the sentence around offset ``at`` sends the forces to a side ("to the army") after them."""
+    _, hi = _sentence(article, at)
+    return bool(_TO_A_SIDE.search(article, at, hi))
+
+
+def _kind_in_sentence(article: str, at: int, place: str) -> str:
+    """``place`` with the word for its kind that follows it in the sentence around ``at`` ("Batken" ->
+    "Batken region" where the forces go "to its southern Batken region")."""
+    lo, hi = _sentence(article, at)
+    for s in occurrences(article[lo:hi], place):
+        if is_whole(article, lo + s, place) and (longer := _with_kind(article, lo + s, place)) != place:
+            return longer
+    return place
+
+
+def _whole_name(article: str, data: ConflictSummary, place: str) -> str:
+    """The listed place whose name holds ``place`` wherever the article writes it ("Dam" -> "Tishreen Dam"),
+    else ``place``: a piece of a name the article never writes alone is no place of its own."""
+    names = [m for loc in data.locations for m in [loc.name, *loc.aliases]]
+    if any(fold(place) == fold(n) for n in names):
+        return place
+    spots = [s for s in occurrences(article, place) if is_whole(article, s, place)]
+    for loc in data.locations:
+        held = [
+            (s, s + len(loc.name))
+            for s in occurrences(article, loc.name)
+            if is_whole(article, s, loc.name) and has_whole_word(loc.name, place)
+        ]
+        if spots and held and all(any(lo <= s < hi for lo, hi in held) for s in spots):
+            return loc.name
+    return place
 
 
 def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
@@ -130,12 +197,16 @@ def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
     out = []
     for r in data.reinforcements:
         if r.destination and is_place_name(r.destination):
-            out.append(r)
+            whole = _whole_name(article, data, r.destination)
+            at = _forces_at(article, r)
+            if whole == r.destination and at is not None:
+                whole = _kind_in_sentence(article, at, whole)
+            out.append(r if whole == r.destination else r.model_copy(update={"destination": whole}))
             continue
         avoid = {fold(x) for x in (r.origin, r.sender) if x} | actors
         at = _forces_at(article, r)
         dest = destination_in(article, at, len(r.forces), listed, avoid) if at is not None else None
-        dest = dest or main_place(data, article, avoid)
+        dest = dest or (None if at is not None and to_an_actor(article, at) else main_place(data, article, avoid))
         out.append(r.model_copy(update={"destination": dest}))
     return data.model_copy(update={"reinforcements": out})
 

@@ -13,8 +13,15 @@ the last "said" or "that" before it, asides between commas skipped; "it" is the 
 list ("the Giants Brigades had sent") or a state that says "it" sends ("Germany said it would send"),
 can be the sender too, and becomes a belligerent through
 ``parse.list_senders``. In the passive, the sender is the side named before the forces, else the one
-that announces them. The origin is the place after "from"; the destination comes from
-``destinations.destination_in`` (else the story's main place).
+that announces them. A third shape has the forces as the subject of a verb of motion ("Columns of Russian
+tanks were moving toward Tskhinvali", "Reinforcements from Osh were on their way to the Leilek district",
+"A column of volunteers left Zagreb for Vinkovci"); it counts only where the words tell of reinforcing (a
+word such as "reinforcements", "fresh", "column" in the forces, a place they come from, or a purpose such
+as "to strengthen") and not of an attack, and only where the sentence names where they go. Its sender is
+the side they go to join, else the side their own words name ("Russian" -> a listed Russia), else the one
+that tells of them ("the army spokesman said"). The origin is the place after "from"; the destination
+comes from ``destinations.destination_in`` (else the story's main place, unless the forces go to a side:
+"to the army").
 
 A movement is added only when the answer has none from the same sender to the same place and does not
 tell of the same words already. Where the answer's own reinforcement is such a movement, the movement's
@@ -26,7 +33,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from summarizer.destinations import _forces_at, _listed_in, _places, _sentence, destination_in, main_place
+from summarizer.destinations import (
+    _forces_at,
+    _listed_in,
+    _places,
+    _sentence,
+    destination_in,
+    main_place,
+    to_an_actor,
+)
 from summarizer.parse import is_actor_name, is_place_name, names_forces, state_of
 from summarizer.schema import MAX_FORCES, MAX_REINFORCEMENTS, ConflictSummary, Reinforcement
 from summarizer.textspans import fold, occurrences, paragraphs
@@ -46,7 +61,7 @@ _FORCES_END = re.compile(
     re.I,
 )
 # Words before a passive verb after which the forces' phrase starts.
-_BOUNDARY = re.compile(r"\b(?:said|says|that|but|while|when|as|because|told|whether|if)\b|[,;:“\"]", re.I)
+_BOUNDARY = re.compile(r"\b(?:said|says|that|but|while|when|as|because|told|whether|if)\b|[,;:“\"]|\s[-–—]\s", re.I)
 _REPORTED = re.compile(r"\b(?:said|says|told|tells|added|announced|reported|according to|that)\b", re.I)
 _ASIDE = re.compile(r",[^,]*,")
 _RELATIVE = re.compile(r",\s+(?:which|who|whose|where)\b[^,]*,")  # ", which holds the town,"
@@ -68,10 +83,44 @@ _BODY_WORD = re.compile(
 _ACCUSED = re.compile(r"\b(?:accused|accuses|accusing|blamed|blames)\s+(.+?)\s+(?:of|for)\s*$", re.I)
 # A movement denied, refused, asked about or only wondered at is not one.
 _NEGATED = re.compile(
-    r"\b(?:not|never|no|denied|deny|denies|denying|refused|refuses|rejected|dismissed|whether|if)\b", re.I
+    r"\b(?:not|never|no|unable|denied|deny|denies|denying|refused|refuses|rejected|dismissed|whether|if)\b", re.I
 )
 # Words after the forces that make the movement a withdrawal.
 _AWAY = re.compile(r"^\s*(?:home|back|away|out of)\b", re.I)
+# Verbs of motion whose subject is the forces ("fresh units crossed the river and reached the town",
+# "reinforcements were on their way to the district", "a column left the capital for the front").
+_GOING = re.compile(
+    r"\b(?:(?:were|was|are|is|had|have|has)\s+(?:been\s+)?)?(?:arrived|arrive|arrives|arriving|landed|lands|reached"
+    r"|reach|reaches|crossed|rolled|rolling|poured|pouring|streamed|headed|heading|moving|left|leaving|set off"
+    r"|set out|on (?:their|its) way|en route)\b",
+    re.I,
+)
+# A word in the forces' phrase that tells of reinforcing rather than of an attacking force.
+_REINFORCING = re.compile(
+    r"\b(?:reinforcements?|fresh|more|additional|extra|further|new|columns?|convoys?|contingents?)\b", re.I
+)
+_ORIGIN_CUE = re.compile(r"\bfrom\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}[A-Z]")
+_JOIN = re.compile(r"\bto\s+(?:join|reinforce|bolster|support|strengthen)\s+([^,.;]{1,80})", re.I)
+# Words that make a phrase before a verb of motion a clause, not the forces' noun phrase.
+_NOT_A_PHRASE = re.compile(
+    r"\b(?:he|she|it|they|we|i|you|were|was|is|are|had|has|have|be|been|would|will|could|can|to|said|says|expected)\b",
+    re.I,
+)
+# "a further two companies were expected to arrive": the forces before a verb of expecting, planned.
+_DUE_TO = re.compile(r"\s+(?:were|was|are|is)\s+(?:expected|due|set|scheduled|about)\s+to$", re.I)
+_PURPOSE = re.compile(r"\bto\s+(?:strengthen|bolster|reinforce|hold|defend|protect|join|support|help)\b", re.I)
+# Forces that left a place go somewhere only when a place follows "for" or "to" ("left Zagreb for Vinkovci").
+_LEFT_FOR = re.compile(r"\b(?:for|to|toward|towards)\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}[A-Z]")
+# Verbs of attack in the clause after the verb of motion: forces that arrive to attack are no reinforcement.
+_ATTACK = re.compile(
+    r"\b(?:attack\w*|storm\w*|opened fire|ambush\w*|seiz\w*|captur\w*|overr[au]n\w*|shell\w*|raid\w*|kill\w*"
+    r"|loot\w*|burn\w*|abduct\w*|kidnap\w*)\b",
+    re.I,
+)
+# "Reinforcements from the city of Osh": the place they come from is no part of the forces' phrase.
+_FROM_TAIL = re.compile(r"\s+from\s+.*$", re.I)
+# An aside between commas right before a verb ("Soldiers of the X Battalion, an elite unit, were flown").
+_TRAILING_ASIDE = re.compile(r",[^,]*,$")
 _AUX_END = re.compile(
     r"(?:\s+(?:would|will|had|have|has|could|may|might|must|are|is|were|was|now|already|also|still|soon))+$", re.I
 )
@@ -80,19 +129,21 @@ _PLANNED = re.compile(
 )
 _UNDER_WAY = re.compile(r"\b(?:moving|sending|being|heading|on (?:the|their) way|en route|rushing|bringing)\b", re.I)
 _FROM = re.compile(
-    r"\bfrom\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,2}(?:city|town|province|region|state|stronghold|base)\s+of\s+)?"
+    r"\bfrom\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,2}(?:city|town|province|region|state|stronghold|base|capital)\s+(?:of\s+)?)?"
     r"((?:al-|el-)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})"
 )
 
 
 @dataclass
 class Movement:
-    """A movement of forces found in the article: ``forces`` stands at ``article[at:at+len(forces)]``."""
+    """A movement of forces found in the article: ``forces`` stands at ``article[at:at+len(forces)]``;
+    ``moving`` when the forces are the subject of a verb of motion ("reinforcements reached the town")."""
 
     at: int
     forces: str
     verb_at: int
     status: str
+    moving: bool = False
 
 
 def _trim_forces(words: str) -> str:
@@ -125,13 +176,43 @@ def find_movements(article: str) -> list[Movement]:
             for m in _PASSIVE.finditer(sent):
                 if re.match(r"(?:are|is)\s+deployed\b", m.group(), re.I) or re.match(r"\w+\s+moving", m.group()):
                     continue  # forces where they stand, or moving on their own: no passive movement
-                head = sent[: m.start()].rstrip()
+                head = _TRAILING_ASIDE.sub("", sent[: m.start()].rstrip())
                 start = max((b.end() for b in _BOUNDARY.finditer(head)), default=0)
                 forces = _trim_forces(_AUX_END.sub("", head[start:]))
                 forces = re.sub(r"^(?:the|a|an)\s+(?=(?:further|more|additional)\b)", "", forces, flags=re.I)
                 _add(out, seen, lo, sent, m.start(), head.rfind(forces) if forces else -1, forces)
+            for m in _GOING.finditer(sent):
+                _add_moving(out, seen, lo, sent, m)
             pos = hi
     return sorted(out, key=lambda mv: mv.at)
+
+
+def _add_moving(out: list[Movement], seen: set[int], lo: int, sent: str, m: re.Match[str]) -> None:
+    """Forces that are the subject of a verb of motion ("fresh units reached the town"), kept only where the
+    words tell of reinforcing (a cue in the forces' phrase, a place they come from, or a purpose) and not
+    of an attack; ``add_movements`` keeps one only where its sentence names where the forces go."""
+    rest = sent[m.end() :]
+    if _AWAY.match(rest) or _ATTACK.search(rest.split(",")[0]):
+        return
+    end = _FORCES_END.search(rest)
+    if names_forces(rest[: end.start()] if end else rest):
+        return  # a transitive verb ("was moving two brigades"): the active shape reads it
+    if re.search(r"(?:left|leaving)$", m.group(), re.I) and not _LEFT_FOR.search(rest):
+        return  # forces that left a place for none: a withdrawal, or nothing said of where
+    head = _TRAILING_ASIDE.sub("", sent[: m.start()].rstrip())
+    start = max((b.end() for b in _BOUNDARY.finditer(head)), default=0)
+    if _GOING.search(head[start:]):
+        return  # a second verb of the same forces ("crossed the river and reached the town")
+    phrase = _DUE_TO.sub("", head[start:])
+    forces = _trim_forces(_AUX_END.sub("", _FROM_TAIL.sub("", phrase)))
+    if not forces or (forces[0].islower() and not _REINFORCING.search(forces)) or _NOT_A_PHRASE.search(forces):
+        return
+    if not (_REINFORCING.search(forces) or _ORIGIN_CUE.search(head[start:] + " " + rest) or _PURPOSE.search(rest)):
+        return
+    before = len(out)
+    _add(out, seen, lo, sent, m.start(), head.rfind(forces), forces)
+    if len(out) > before:
+        out[-1].moving = True
 
 
 def _add(out: list[Movement], seen: set[int], lo: int, sent: str, verb: int, at: int, forces: str) -> None:
@@ -196,6 +277,51 @@ def _first_named(text: str, mentions: list[tuple[str, str]], last: bool = False)
     return best[1] if best else None
 
 
+def _nation_named(article: str, text: str, mentions: list[tuple[str, str]]) -> str | None:
+    """The listed belligerent a nationality word in ``text`` points to: the state it names ("Russian" ->
+    a listed "Russia") or the one listed belligerent whose name opens with the word used as an adjective
+    ("Yugoslav" -> "Yugoslav People's Army", where the article writes "Yugoslav federal army"; the first by
+    name where several do)."""
+    listed = {fold(m) for m, _ in mentions}
+    for word in re.findall(r"\b[A-Z][\w'’-]{2,}", text):
+        state = state_of(f"{word} forces", article, listed)
+        if state and (found := _first_named(state, mentions)):
+            return found
+        opening = {name for _, name in mentions if name.split()[0] == word and " " in name}
+        adjective = re.search(rf"(?<![\w-]){re.escape(word)}\s+[a-z]", article)
+        if opening and adjective:
+            return sorted(opening)[0]
+    return None
+
+
+# The one that tells of a movement after it: "..., the Kyrgyz border service said in a statement."
+_TOLD_AFTER = re.compile(r"[,\"”]\s*(?P<who>[^,\"“”]{2,80}?)\s+(?:said|says|told|reported|announced)\b[^,]*[.!?]?$")
+
+
+def _teller(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> str | None:
+    _, hi = _sentence(article, mv.verb_at)
+    m = _TOLD_AFTER.search(article[mv.verb_at : hi].rstrip())
+    if m is None:
+        return None
+    who = m.group("who")
+    return _first_named(who, mentions) or _nation_named(article, who, mentions) or _body_named(who, mentions)
+
+
+# Words for a kind of armed body that, in a teller's description ("army spokesman"), point to the one
+# listed belligerent that a mention of that kind names.
+_BODY_KIND = re.compile(r"\b(?:army|military|police|navy|government|rebels?|militias?|guerrillas?|insurgents?)\b", re.I)
+
+
+def _body_named(who: str, mentions: list[tuple[str, str]]) -> str | None:
+    """The only listed belligerent with a mention holding the body word in ``who`` ("army spokesman" ->
+    the one listed army), else None."""
+    for word in _BODY_KIND.findall(who):
+        holders = {name for m, name in mentions if re.search(rf"\b{re.escape(word)}\b", m, re.I)}
+        if len(holders) == 1:
+            return holders.pop()
+    return None
+
+
 def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> str | None:
     """The listed belligerent that sends ``mv``: the first named in the clause of its verb, else the first
     named earlier in the sentence (a passive movement's sender is the one that announces it)."""
@@ -205,6 +331,16 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
     for m in _REPORTED.finditer(before):
         cut = m.end()
     at = mv.at - lo
+    if mv.moving:  # the side they go to join, the forces' own words ("Russian tanks"), the one that tells
+        _, hi = _sentence(article, mv.verb_at)
+        joins = _JOIN.search(article, mv.verb_at, hi)
+        return (
+            (_first_named(joins.group(1), mentions) if joins else None)
+            or _first_named(mv.forces, mentions)
+            or _nation_named(article, mv.forces, mentions)
+            or _teller(article, mv, mentions)
+            or _first_named(before[:cut], mentions)
+        )
     if mv.at > mv.verb_at:  # active: the subject of the verb's clause ("it": the one that said so)
         # an aside between commas is no subject ("the Giants Brigades, a force backed by the UAE, had sent")
         clause = _ASIDE.sub(" ", before[cut:])
@@ -232,7 +368,7 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
 
 def _origin(article: str, mv: Movement, listed: dict[str, str]) -> str | None:
     lo, hi = _sentence(article, mv.verb_at)
-    for m in _FROM.finditer(article, mv.verb_at, hi):
+    for m in _FROM.finditer(article, min(mv.at, mv.verb_at), hi):  # "Reinforcements from Osh were on their way"
         name = m.group(1)
         if is_place_name(name):
             return _listed_in(listed, name) or name
@@ -287,7 +423,10 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
         origin = _origin(article, mv, listed)
         if origin is not None:
             avoid.add(fold(origin))
-        dest = destination_in(article, mv.at, len(mv.forces), listed, avoid) or main_place(data, article, avoid)
+        dest = destination_in(article, mv.at, len(mv.forces), listed, avoid)
+        if dest is None and mv.moving:
+            continue  # forces on the move with no place named: not told where they go
+        dest = dest or (None if to_an_actor(article, mv.at) else main_place(data, article, avoid))
         key = (fold(sender), fold(dest or ""))
         if key in have:
             continue
@@ -305,6 +444,7 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
 _MOVEMENT_CUE = re.compile(
     r"\b(?:sen[dt]\w*|deploy\w*|dispatch\w*|arriv\w*|reinforc\w*|mov(?:e|ed|es|ing)|rush\w*|mobili[sz]\w*"
     r"|flown|flew|fly\w*|airlift\w*|brought|bring\w*|head(?:ed|ing|s)?|en route|pour\w*|mass(?:ed|ing)"
+    r"|land(?:ed|ing|s)?|reach(?:ed|ing|es)?|cross(?:ed|ing|es)?|roll(?:ed|ing|s)?|stream(?:ed|ing|s)?"
     r"|concentrat\w*|redeploy\w*|bolster\w*|join\w*|transferr?\w*|suppl(?:y|ies|ied|ying)|deliver\w*|convoy\w*"
     r"|advanc\w*|march\w*|withdr\w*|pull\w*|recruit\w*|call(?:ed)? up|drafted|amass\w*|build-?up|buil[dt]\w* up"
     r"|on (?:their|its|the) way|shipp?\w*|station\w*|posted|positioned|left|depart\w*|set (?:off|out)|travel\w*)\b",

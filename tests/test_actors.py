@@ -80,6 +80,19 @@ def test_an_adjective_of_nationality_takes_the_countrys_name_when_the_article_wr
     assert not [p for p in validate(out.model_dump(mode="json"), article) if p.severity == "error"]
 
 
+def test_weapons_of_a_nation_named_as_an_actor_become_the_country_or_fold_into_it() -> None:
+    article = "Norvian tanks and artillery rolled toward Kolin. Norvia denied it. Velkan drones hit Ostrava."
+    sent = Reinforcement(
+        sender="Norvian tanks and artillery", forces="tanks", destination="Kolin", origin=None, status="under_way"
+    )
+    data = _data([_b("Norvian tanks and artillery"), _b("Velkan drones"), _b("Velka", side="rebels")], [], [sent])
+    data = data.model_copy(update={"summary": "Fighting."})
+    out = tidy_actors(data, "Velka said so. " + article)
+    assert _names(out) == [("Norvia", ["Norvian tanks and artillery"]), ("Velka", ["Velkan drones"])]
+    # the sender stays as written: it is now an alias of Norvia
+    assert not [p for p in validate(out.model_dump(mode="json"), "Velka said so. " + article) if p.severity == "error"]
+
+
 def test_an_answer_with_nothing_to_mend_is_returned_as_it_is() -> None:
     data = _data([_b("Garan army", ["the army"]), _b("Sefa Front", side="rebels")])
     assert tidy_actors(data, "The Garan army fought the Sefa Front.") is data

@@ -145,3 +145,31 @@ def test_a_place_never_named_without_its_kind_takes_the_full_name() -> None:
         ("Kessar", "city", "al-Rassa province"),  # "Kessar" also stands alone: the city is kept
     ]
     assert (out.reinforcements[0].origin, out.reinforcements[0].destination) == ("al-Rassa province", "Kessar")
+
+
+def test_a_destination_is_the_whole_name_with_its_kind_and_no_place_of_origin() -> None:
+    article = (
+        "Fighting went on at the Marran Dam. The navy said it was sending frigates to its southern Kessel region "
+        "to hold the dam.\n\nThe navy said commandos were moving from the naval base at Dunmore."
+    )
+    dam = Location(name="Marran Dam", aliases=["Dam"], type="site", within=None)
+    kessel = Location(name="Kessel", aliases=[], type="town", within=None)
+    dunmore = Location(name="Dunmore", aliases=[], type="city", within=None)
+    rs = [
+        Reinforcement(sender="navy", forces="frigates", destination="Kessel", origin=None, status="under_way"),
+        Reinforcement(sender="navy", forces="frigates", destination="Dam", origin=None, status="under_way"),
+        Reinforcement(sender="navy", forces="commandos", destination=None, origin=None, status="under_way"),
+    ]
+    out = fill_destinations(_summary(rs, [dam, kessel, dunmore]), article).reinforcements
+    assert out[0].destination == "Kessel region"  # "to its southern Kessel region": the most specific
+    assert out[1].destination == "Dam"  # an alias the answer lists stays
+    # Dunmore is where the commandos come from: the main place stands, not the base they left
+    assert out[2].destination == "Marran Dam"
+    undammed = fill_destinations(_summary(rs[1:2], [dam.model_copy(update={"aliases": []})]), article)
+    assert undammed.reinforcements[0].destination == "Marran Dam"  # "Dam" is only ever part of that name
+
+
+def test_forces_sent_to_a_side_with_no_place_named_get_no_destination() -> None:
+    article = "Fighting in Marran.\n\nVelda said it was rushing more ammunition to the army."
+    r = Reinforcement(sender="navy", forces="more ammunition", destination=None, origin=None, status="under_way")
+    assert fill_destinations(_summary([r]), article).reinforcements[0].destination is None

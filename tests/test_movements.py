@@ -161,3 +161,68 @@ def test_it_sends_is_the_side_that_said_so_not_the_first_named_in_the_sentence()
                           status="under_way")  # fmt: skip
     fixed = add_movements(_data([wrong]), article).reinforcements
     assert [(r.sender, r.forces, r.destination) for r in fixed] == [("Northern Army", "two battalions", "Talvik")]
+
+
+MOVING = (
+    "OSSEN (Wire) - Columns of Norvian tanks and artillery were moving from Marra toward Talvik on Friday, "
+    "officials said.\n\n"
+    "Reinforcements from the city of Marra were on their way to the Kesh district, the army spokesman said.\n\n"
+    "A column of about 300 volunteers left Ossen on Wednesday for Vella, to strengthen the defences there.\n\n"
+    "About 150 soldiers landed at Talvik airfield from the capital Marra, army spokesman Ivo Rask told reporters.\n\n"
+    "Free Hills fighters reached Talvik from Marra and attacked the market.\n\n"
+    "Hundreds of families left Talvik.\n\n"
+    "He said a further two companies were expected to arrive in Talvik from Marra later in the week.\n\n"
+    "The aid agency said its convoys had been unable to reach Talvik."
+)
+
+
+def _moving_data() -> ConflictSummary:
+    return ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(name="Norvia", aliases=[], side="north", role="combatant"),
+            Belligerent(name="Northern Army", aliases=["the army"], side="north", role="combatant"),
+            Belligerent(name="Free Hills Front", aliases=[], side="rebels", role="combatant"),
+        ],
+        locations=[
+            Location(name="Talvik", aliases=[], type="town", within=None),
+            Location(name="Marra", aliases=[], type="city", within=None),
+            Location(name="Kesh district", aliases=[], type="district", within=None),
+            Location(name="Vella", aliases=[], type="town", within=None),
+        ],
+        reinforcements=[],
+        quotes=[],
+    )
+
+
+def test_forces_that_move_of_themselves_are_read_and_attacks_withdrawals_and_failed_moves_are_not() -> None:
+    found = {m.forces: m.status for m in find_movements(MOVING) if m.moving}
+    assert found == {
+        "Columns of Norvian tanks and artillery": "under_way",
+        "Reinforcements": "under_way",
+        "A column of about 300 volunteers": "arrived",
+        "About 150 soldiers": "arrived",
+        "a further two companies": "planned",
+    }  # not the fighters who attacked, the families who left, nor convoys unable to reach
+
+
+def test_moving_forces_take_sender_from_their_nation_or_teller_and_a_place_that_follows_them() -> None:
+    out = add_movements(_moving_data(), MOVING)
+    got = {r.forces: (r.sender, r.destination, r.origin) for r in out.reinforcements}
+    assert got["Columns of Norvian tanks and artillery"] == ("Norvia", "Talvik", "Marra")  # "Norvian" -> Norvia
+    assert got["Reinforcements"] == ("Northern Army", "Kesh district", "Marra")  # "the army spokesman said"
+    assert got["About 150 soldiers"] == ("Northern Army", "Talvik airfield", "Marra")  # the place with its kind
+    # no listed side in the column's sentence: left out; the same side and place is told once
+    assert "A column of about 300 volunteers" not in got
+    assert "a further two companies" not in got  # Northern Army -> Talvik already taken
+
+
+def test_forces_going_to_join_a_side_strengthen_that_side() -> None:
+    article = "Fighting went on in Talvik.\n\nAs 200 more Norvian police landed in Talvik to join the Northern Army."
+    out = add_movements(_moving_data(), article)
+    assert [(r.sender, r.destination) for r in out.reinforcements] == [("Northern Army", "Talvik")]
+
+
+def test_an_aside_before_a_passive_verb_is_no_end_of_the_forces() -> None:
+    article = "Soldiers of the Ridge Battalion, an elite unit, were flown from Marra to a field near Talvik at dawn."
+    assert [m.forces for m in find_movements(article)] == ["Soldiers of the Ridge Battalion"]
