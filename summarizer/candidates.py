@@ -72,6 +72,52 @@ def proper_noun_spans(article: str, max_words: int = 6) -> list[Candidate]:
     return out
 
 
+# A lower-case word for a site after a proper name: "the Gupta bridge", "Batken airport", "the Isfara river".
+SITE_WORDS = (
+    r"bridge|dam|airport|airfield|air base|airbase|border crossing|crossing|checkpoint|water intake|tunnel|river"
+    r"|camp|barracks|pass|power plant|power station|refinery|oilfield|oil field"
+)
+_SITE_RE = regex.compile(rf"({_SPAN_RE.pattern})[ ](?:{SITE_WORDS})(?![\p{{L}}\-])")
+
+
+_QUANTIFIERS = {"every", "each", "any", "all", "some", "no", "one", "another", "other", "which", "what"}
+
+
+def site_spans(article: str) -> list[Candidate]:
+    """Proper names written with a lower-case word for a site after them ("the Gupta bridge"), as written,
+    first occurrence first, without repeats: the whole is the place's name."""
+    lower_words = {w for w in re.findall(r"\b[a-z][\w'-]*\b", article)}
+    seen: set[str] = set()
+    out: list[Candidate] = []
+    for start, end in body_ranges(article):
+        for m in _SITE_RE.finditer(article, start, end):
+            name = _trim(m.group(1))
+            single = " " not in name and (name.casefold() in lower_words or name.casefold() in _QUANTIFIERS)
+            if not name or single or _adjective(name, article):
+                continue
+            text = article[m.start(1) + m.group(1).find(name) : m.end()]
+            if fold(text) not in seen:
+                seen.add(fold(text))
+                out.append(Candidate(text, m.start(1)))
+    return out
+
+
+def _adjective(name: str, article: str) -> bool:
+    """A name with a demonym's ending that a lower-case word follows wherever it stands ("the Rwandan camp",
+    "Rwandan troops"): an adjective of nationality, not a place's name."""
+    if not re.search(r"(?:an|ese|ish|i)$", name):
+        return False
+    follows = re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])\s*(\S?)", article)
+    return all(f[:1].islower() for f in follows)
+
+
+def only_in(name: str, longer: str, article: str) -> bool:
+    """Whether every whole-word occurrence of ``name`` in the article is inside an occurrence of ``longer``."""
+    spans = [(m.start(), m.end()) for m in re.finditer(re.escape(longer), article)]
+    spots = [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", article)]
+    return bool(spots) and all(any(lo <= s < hi for lo, hi in spans) for s in spots)
+
+
 # Wire phrasings that name a side's military backer: "backed by X", "military support from X and Y",
 # "troops from X, Y and Z", "aligned with X", "the X-backed group", "an X-linked group".
 _NAME = rf"(?:(?:al|el) )?(?:{_WORD})(?:[ ](?:{_JOIN}[ ])?(?:{_WORD}))*"  # "the al Qaeda-linked group"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 
+from summarizer.candidates import SITE_WORDS
 from summarizer.parse import is_place_name
 from summarizer.schema import MAX_LOCATIONS, ConflictSummary, Location, Reinforcement
 from summarizer.textspans import dateline, fold, has_whole_word, is_whole, occurrences, paragraphs
@@ -237,8 +238,9 @@ def add_dateline_country(data: ConflictSummary, article: str) -> ConflictSummary
 
 
 # Words that follow a place's name to say what kind of place it is ("al-Bayda province").
-_KIND_AFTER = r"(?:province|region|state|district|governorate|county|oblast|prefecture)"
+_KIND_AFTER = rf"(?:province|region|state|district|governorate|county|oblast|prefecture|{SITE_WORDS})"
 _KIND_TYPES = {"province": "province", "region": "region", "district": "district", "governorate": "province"}
+_KIND_TYPES |= {w: "site" for w in SITE_WORDS.split("|")}
 
 
 def full_place_names(data: ConflictSummary, article: str) -> ConflictSummary:

@@ -22,8 +22,10 @@ from typing import Any, Protocol
 from summarizer.candidates import (
     covered,
     is_unit_name,
+    only_in,
     place_cue,
     proper_noun_spans,
+    site_spans,
     support_cues,
     violence_cues,
 )
@@ -205,14 +207,18 @@ def look(
     ]
     actors_said = _actor_mentions(data, article)
     said = _mentions(data, article, actors_said)
-    cands = [c for c in spans if not covered(c, said)][:MAX_CANDIDATES]
+    # a name written with a site word ("the Gupta bridge") is asked whole, and its bare name only where it
+    # also stands alone
+    sites = [c.text for c in site_spans(article) if not any(fold(c.text) == fold(m) for m in said)]
+    spans = [c for c in spans if not any(only_in(c, site, article) for site in sites)]
+    cands = [*sites, *(c for c in spans if not covered(c, said))][:MAX_CANDIDATES]
     # a name the answer gives only as a place ("Turkey", "Germany") may be an actor too: it is asked
     # the actor question unless an actor or a sender of the answer names it already
     actor_cands = [c for c in spans if not covered(c, actors_said) and is_actor_name(c)][:MAX_CANDIDATES]
 
     if locations:
         found.locations = yes_no(scorer, messages, PLACE_QUESTION, cands)
-        found.cued = [c for c in cands if place_cue(c, article)]
+        found.cued = [c for c in cands if c in sites or place_cue(c, article)]
     if actors:
         found.actors = yes_no(scorer, messages, ACTOR_QUESTION, actor_cands)
         found.checked = yes_no(scorer, messages, ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))

@@ -173,3 +173,15 @@ def test_forces_sent_to_a_side_with_no_place_named_get_no_destination() -> None:
     article = "Fighting in Marran.\n\nVelda said it was rushing more ammunition to the army."
     r = Reinforcement(sender="navy", forces="more ammunition", destination=None, origin=None, status="under_way")
     assert fill_destinations(_summary([r]), article).reinforcements[0].destination is None
+
+
+def test_a_place_only_ever_written_with_a_site_word_takes_it_and_the_site_type() -> None:
+    from summarizer.destinations import full_place_names
+
+    article = "Shells hit the Vessa bridge and Kessar on Monday. Troops crossed the Vessa bridge into Kessar."
+    locs = [
+        Location(name="Vessa", aliases=[], type="other", within=None),
+        Location(name="Kessar", aliases=[], type="town", within=None),
+    ]
+    out = full_place_names(_summary([], locs), article)
+    assert [(loc.name, loc.type) for loc in out.locations] == [("Vessa bridge", "site"), ("Kessar", "town")]

@@ -744,3 +744,21 @@ def test_is_control_only_when_no_chunk_has_an_armed_actor_and_the_text_tells_of_
     assert not is_control([Look()], calm, -1.0)  # nothing scored: no decision
     assert not is_control([club], calm, None)
     assert not is_control([Look(armed={"United": -0.5})], calm, -1.0)
+
+
+def test_a_name_written_with_a_site_word_is_asked_whole_and_alone_only_where_it_stands_alone() -> None:
+    article = (
+        "Shells hit the Vessa bridge and the Kessar dam near Kessar on Monday. Every camp was empty.\n"
+        "Varnian troops held the Varnian checkpoint.\n"
+    )
+    asked = asked_about(article)
+    # "Vessa" is never written without "bridge"; "Kessar" also stands alone; no quantifier or adjective site
+    assert asked[:2] == ["Vessa bridge", "Kessar dam"]
+    assert "Vessa" not in asked and "Kessar" in asked
+    assert not any(a.startswith(("Every camp", "Varnian")) for a in asked)
+
+
+def test_a_site_written_with_its_word_takes_the_lower_cued_place_floor() -> None:
+    answer, data = answer_and_data()
+    found = look(ScriptedScorer(), MESSAGES, answer, data, "Shells hit the Vessa bridge on Monday.\n", gate=False)
+    assert "Vessa bridge" in found.cued
