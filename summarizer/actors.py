@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 
-from summarizer.parse import _fold_into, _merge_acronyms, _stems, merge_state_forces
+from summarizer.candidates import used_as_adjective
+from summarizer.parse import _fold_into, _merge_acronyms, _stems, merge_state_forces, state_of
 from summarizer.schema import MAX_ALIASES, Belligerent, ConflictSummary
 from summarizer.second_look import _demonym
 from summarizer.textspans import fold
@@ -79,6 +80,57 @@ def _shared_alias_folds(items: list[Belligerent]) -> list[Belligerent]:
     return items
 
 
+# A named body with a word for its members after it ("Croatian National Guard fighters", "National Guard
+# units in Vukovar"): the body is the actor.
+_MEMBERS_TAIL = re.compile(
+    r"^(?P<body>.*\b(?:Guards?|Army|Front|Forces|Movement|Brigades?|Corps|Police|Militia|Council|Division"
+    r"|Battalion|Regiment))\s+(?:units|fighters|troops|forces|soldiers|members|militiamen)"
+    r"(?:\s+(?:in|of|at|near|from|around)\s+.+)?$"
+)
+_BODY_END = re.compile(
+    r"\b(?:Guards?|Army|Front|Forces|Movement|Brigades?|Corps|Police|Militia|Council|Division|Battalion|Regiment)$"
+)
+
+
+def _bare_names(items: list[Belligerent], article: str) -> list[Belligerent]:
+    """Items named as a body's members take the body's name where the article writes it."""
+    out = []
+    for b in items:
+        m = _MEMBERS_TAIL.match(b.name.strip())
+        if m and re.search(rf"(?<![\w-]){re.escape(m.group('body'))}(?![\w-])", article):
+            body = m.group("body")
+            keep = [b.name] if " in " not in b.name and " near " not in b.name else []
+            aliases = [a for a in dict.fromkeys([*keep, *b.aliases]) if fold(a) != fold(body)]
+            b = b.model_copy(update={"name": body, "aliases": aliases[:MAX_ALIASES]})
+        out.append(b)
+    return out
+
+
+def _part_folds(items: list[Belligerent], article: str, places: set[str]) -> list[Belligerent]:
+    """An item whose name is the end of another's ("National Guard" of "Croatian National Guard"), a named
+    body but not a nation's forces ("Syrian Army" is no part of "Free Syrian Army"), folds into it; so does
+    a lone word that opens exactly one other item's name and stands in the article as an adjective ("Serb"
+    of "Serb paramilitary volunteers"), unless it is a listed place."""
+    changed = True
+    while changed:
+        changed = False
+        for a in items:
+            name = a.name.strip()
+            words = name.split()
+            national = re.search(r"(?:an|ese|ish|i)$", words[0]) or state_of(name, article)
+            if len(words) >= 2 and _BODY_END.search(name) and not national:
+                hosts = [b for b in items if b is not a and b.name.strip().endswith(" " + name)]
+            elif len(words) == 1 and fold(name) not in places and used_as_adjective(name, article):
+                hosts = [b for b in items if b is not a and b.name.strip().startswith(name + " ")]
+            else:
+                continue
+            if len(hosts) == 1:
+                items = _fold_into(items, a, hosts[0])
+                changed = True
+                break
+    return items
+
+
 def tidy_actors(data: ConflictSummary, article: str) -> ConflictSummary:
     """The module's mends on a finished answer (see the module docstring)."""
     senders = {_loose(r.sender) for r in data.reinforcements}
@@ -112,6 +164,7 @@ def tidy_actors(data: ConflictSummary, article: str) -> ConflictSummary:
         out = [
             Belligerent.model_validate(m | {"aliases": list(dict.fromkeys(m["aliases"]))[:MAX_ALIASES]}) for m in merged
         ]
+    out = _part_folds(_bare_names(out, article), article, {fold(loc.name) for loc in data.locations})
     out = _shared_alias_folds(out)
     if out == data.belligerents:
         return data

@@ -93,7 +93,7 @@ def site_spans(article: str) -> list[Candidate]:
         for m in _SITE_RE.finditer(article, start, end):
             name = _trim(m.group(1))
             single = " " not in name and (name.casefold() in lower_words or name.casefold() in _QUANTIFIERS)
-            if not name or single or _adjective(name, article):
+            if not name or single or (re.search(r"(?:an|ese|ish|i)$", name) and used_as_adjective(name, article)):
                 continue
             text = article[m.start(1) + m.group(1).find(name) : m.end()]
             if fold(text) not in seen:
@@ -102,13 +102,11 @@ def site_spans(article: str) -> list[Candidate]:
     return out
 
 
-def _adjective(name: str, article: str) -> bool:
-    """A name with a demonym's ending that a lower-case word follows wherever it stands ("the Rwandan camp",
-    "Rwandan troops"): an adjective of nationality, not a place's name."""
-    if not re.search(r"(?:an|ese|ish|i)$", name):
-        return False
-    follows = re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])\s*(\S?)", article)
-    return all(f[:1].islower() for f in follows)
+def used_as_adjective(word: str, article: str) -> bool:
+    """Whether a lower-case word follows ``word`` wherever the article writes it ("Rwandan troops", "the
+    Rwandan camp", "Serb paramilitaries"): an adjective there, not a name of its own."""
+    follows = re.findall(rf"(?<![\w-]){re.escape(word)}(?![\w-])\s*(\S?)", article)
+    return bool(follows) and all(f[:1].islower() for f in follows)
 
 
 def only_in(name: str, longer: str, article: str) -> bool:

@@ -722,8 +722,9 @@ _STATE_POSSESSIVE = re.compile(
     re.IGNORECASE,
 )
 _STATE_DEMONYM = re.compile(
-    r"^(?:the\s+)?(?P<demonym>[A-Z][a-z]+(?:n|i|ese))\s+(?:army|armed forces|military|forces|troops|national army"
-    r"|soldiers)$",
+    r"^(?:the\s+)?(?P<demonym>[A-Z][a-z]+(?:n|i|ese|z|k|h))\s+(?:army|armed forces|military|forces|troops|national army"
+    r"|soldiers|authorities|government|(?:national\s+)?defen[cs]e forces?|border (?:service|guards?|troops)"
+    r"|security forces)$",
     re.IGNORECASE,
 )
 
@@ -737,7 +738,8 @@ def state_of(name: str, article: str, countries: set[str] = frozenset()) -> str 
         return m.group("state")
     if m := _STATE_DEMONYM.match(name):
         w = m.group("demonym")
-        for stem in (w + "a", w[:-1], w[:-3] + "e", w[:-3] + "a", w[:-2] + "o", w[:-4] + "o", w[:-3], w[:-2]):
+        stems = (w + "a", w[:-1], w[:-3] + "e", w[:-3] + "a", w[:-2] + "o", w[:-4] + "o", w[:-3], w[:-2])
+        for stem in (*stems, w + "stan", w + "istan"):  # "Kyrgyz" -> "Kyrgyzstan", "Tajik" -> "Tajikistan"
             if len(stem) > 3 and (
                 _norm(stem) in countries or re.search(rf"(?<![\w-]){re.escape(stem)}(?![\w-])", article)
             ):

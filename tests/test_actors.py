@@ -93,6 +93,30 @@ def test_weapons_of_a_nation_named_as_an_actor_become_the_country_or_fold_into_i
     assert not [p for p in validate(out.model_dump(mode="json"), "Velka said so. " + article) if p.severity == "error"]
 
 
+def test_members_of_a_body_take_its_name_and_a_part_of_a_name_folds_into_the_whole() -> None:
+    article = (
+        "Varnian National Guard fighters held Kolin. National Guard units in Kolin fired back. Ostlandi "
+        "paramilitary volunteers and Ostlandi police attacked. The Free Varnian Army and the Varnian Army clashed."
+    )
+    data = _data(
+        [
+            _b("Varnian National Guard fighters"),
+            _b("National Guard units in Kolin"),
+            _b("Ostlandi paramilitary volunteers", side="rebels"),
+            _b("Ostlandi", side="rebels"),
+            _b("Free Varnian Army", side="rebels"),
+            _b("Varnian Army"),
+        ],
+        [Location(name="Kolin", aliases=[], type="town", within=None)],
+    )
+    assert _names(tidy_actors(data, article)) == [
+        ("Varnian National Guard", ["Varnian National Guard fighters", "National Guard"]),
+        ("Ostlandi paramilitary volunteers", ["Ostlandi"]),
+        ("Free Varnian Army", []),
+        ("Varnian Army", []),  # a state's army is no part of the rebels' name
+    ]
+
+
 def test_an_answer_with_nothing_to_mend_is_returned_as_it_is() -> None:
     data = _data([_b("Garan army", ["the army"]), _b("Sefa Front", side="rebels")])
     assert tidy_actors(data, "The Garan army fought the Sefa Front.") is data

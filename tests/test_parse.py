@@ -772,6 +772,12 @@ def test_a_state_listed_more_than_once_by_its_forces_is_one_belligerent() -> Non
     assert state_of("Norland's army", article) == "Norland"
     assert state_of("Norlandian Armed Forces", article) == "Norland"
     assert state_of("Free Hills Front", article) is None
+    # a state's government, defence force or border service; "-stan" states from their adjective
+    more = "Vazikistan and Norland clashed; Vazik border service and Norlandian authorities said so."
+    assert state_of("Norlandian National Defense Force", more) == "Norland"
+    assert state_of("Norlandian authorities", more) == "Norland"
+    assert state_of("Vazik border service", more) == "Vazikistan"
+    assert state_of("Vazik rebels", more) is None
     data = ConflictSummary(
         summary="s",
         belligerents=[
