@@ -52,6 +52,7 @@ def _country_of(demonym: str, article: str) -> str | None:
     "Cuban" -> "Cuba", "Turkish" -> "Turkey", "Congolese" -> "Congo", "Iraqi" -> "Iraq"."""
     w = demonym
     stems = [w[:-1], w[:-2], w[:-2] + "a", w[:-3] + "a", w[:-3] + "ey", w[:-3] + "y", w[:-3], w[:-4] + "o", w[:-4]]
+    stems += [w + "stan", w + "istan"]  # "Kyrgyz" -> "Kyrgyzstan", "Tajik" -> "Tajikistan"
     for stem in dict.fromkeys(s for s in stems if len(s) >= 3):
         if stem != w and re.search(rf"(?<![\w-]){re.escape(stem)}(?![\w-])", article):
             return stem
@@ -175,14 +176,35 @@ _POSSESSIVE = re.compile(r"^(?P<owner>.+?)['’]s\s+(?P<place>.+)$")
 _ARMED_LAST = re.compile(r"\b(?:military|militia|militias|paramilitaries|insurgents|guerrillas)$", re.IGNORECASE)
 
 
+# "Tajik exclave", "Kyrgyz border": an adjective of nationality and lower-case words, a description
+_DESCRIBED = re.compile(r"^([A-Z][a-z]+)(?:\s+[a-z]+){1,2}$")
+
+
+def _acronym_of_actor(name: str, article: str, mentions: set[str]) -> bool:
+    """Whether the article writes ``name``, not as the end of a longer name, with a listed actor's name or
+    alias in brackets after it ("Tehrik-e-Taliban Pakistan (TTP)"): the name of that actor, not a place."""
+    for m in re.finditer(rf"(?<![\w-]){re.escape(name)}\s*\(([^()]{{1,40}})\)", article):
+        if _loose(m.group(1)) in mentions and not _NAME_GOES_ON.search(article[max(0, m.start() - 40) : m.start()]):
+            return True
+    return False
+
+
+# Words before a name that make it the end of a longer one ("Union for Peace in the Central African Republic")
+_NAME_GOES_ON = re.compile(r"(?:\b(?:of|for|in|and|de|al)\s+(?:the\s+)?|\b(?!The\b|A\b|An\b)[A-Z][\w'’-]*\s+)$")
+
+
 def tidy_places(data: ConflictSummary, article: str) -> ConflictSummary:
     """The last mends of the location list: a name with a clause after a comma keeps the name ("North
     Waziristan, a district of ..." -> "North Waziristan", or goes when that is listed); a place named with
-    its owner ("Syria's Aleppo province") goes when both the owner and the place are listed; a belligerent's name
-    (other than a country: a state attacked at home is a place too), a body of armed men ("Georgian
-    military") or a bare adjective of nationality ("Pakistani", the guide's "no nationality adjectives")
-    is no location. A place that a reinforcement names is kept."""
+    its owner ("Syria's Aleppo province") goes when the place is listed, and leaves the owner in its stead
+    when that is not; a nationality adjective with lower-case words ("Tajik exclave") takes its one-word
+    proper alias or goes; a belligerent's name (other than a country: a state attacked at home is a place
+    too) or one the article writes with an actor's acronym in brackets ("Tehrik-e-Taliban Pakistan (TTP)"),
+    a body of armed men ("Georgian military") or an adjective of nationality ("Pakistani", the guide's "no
+    nationality adjectives") is no location. A place that a reinforcement names is kept."""
     actors = {fold(b.name) for b in data.belligerents}  # not aliases: a capital can be a side's alias and a place
+    actors |= {fold(re.sub(r"\s*\([^()]*\)$", "", b.name)) for b in data.belligerents}  # "FMLN" bracket left out
+    mentions = {_loose(m) for b in data.belligerents for m in [b.name, *b.aliases]}
     moved = {fold(x) for r in data.reinforcements for x in (r.destination, r.origin) if x}
     listed = {fold(loc.name) for loc in data.locations}
     renamed: dict[str, str | None] = {}
@@ -192,8 +214,26 @@ def tidy_places(data: ConflictSummary, article: str) -> ConflictSummary:
         if fold(name) in moved:
             out.append(loc)
             continue
+        described = _DESCRIBED.match(name)
+        if described and _country_of(described.group(1), article):
+            # "Tajik exclave", "Kyrgyz border": a description, named by a proper alias if it has one
+            proper = [a for a in loc.aliases if a[:1].isupper() and not _POSSESSIVE.match(a) and " " not in a.strip()]
+            if not proper or fold(proper[0]) in listed:
+                renamed[loc.name] = None
+                continue
+            renamed[loc.name] = proper[0]
+            out.append(loc.model_copy(update={"name": proper[0], "aliases": [], "type": "other"}))
+            continue
         head = name.split(",")[0].strip()
         owned = _POSSESSIVE.match(name)
+        if head == name and owned and fold(owned.group("place")) in listed and fold(owned.group("owner")) not in listed:
+            # "Ethiopia's Amhara region" beside "Amhara region": the owner is the place this item adds
+            owner = owned.group("owner")
+            renamed[loc.name] = owner
+            listed.add(fold(owner))
+            kind = "country" if " " not in owner else "region"
+            out.append(loc.model_copy(update={"name": owner, "aliases": [], "type": kind, "within": None}))
+            continue
         if head != name:
             if not head or fold(head) in listed or fold(head) in renamed.values():
                 renamed[loc.name] = None
@@ -201,10 +241,12 @@ def tidy_places(data: ConflictSummary, article: str) -> ConflictSummary:
             renamed[loc.name] = head
             loc = loc.model_copy(update={"name": head})
         elif (
-            (owned and {fold(owned.group("owner")), fold(owned.group("place"))} <= listed)
+            (owned and fold(owned.group("place")) in listed)
             or (fold(name) in actors and loc.type != "country")
             or _ARMED_LAST.search(name)
             or (loc.type != "country" and _demonym(name, article))
+            or (_DEMONYM.match(name) and _country_of(name, article))
+            or _acronym_of_actor(name, article, mentions)
         ):
             renamed[loc.name] = None
             continue

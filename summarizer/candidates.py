@@ -28,7 +28,8 @@ _NEVER_ALONE = set(
     "a an the this that these those it its he she they we i you his her their our my in on at of for from by "
     "with after before during but and or if as when while since until on also however meanwhile monday tuesday "
     "wednesday thursday friday saturday sunday january february march april may june july august september "
-    "october november december mr mrs ms dr".split()
+    "october november december mr mrs ms dr within without across along among amid around behind beyond despite "
+    "inside outside through throughout toward towards under upon via".split()
 )
 
 

@@ -152,6 +152,32 @@ def test_places_lose_clauses_owners_actors_and_armed_bodies() -> None:
     ]
 
 
+def test_places_lose_descriptions_adjectives_and_actor_names_and_an_owner_is_a_place() -> None:
+    article = (
+        "Vazik and Tarnian forces clashed in Vazikistan's Sefa province near the Tarnian exclave of Olm. "
+        "The Union for Peace in Tarnia (UPT) and the Sefa Liberation Front (SLF) joined in. Tarnia denied it."
+    )
+    data = _data(
+        [_b("Vazik forces"), _b("Tarnian forces", side="rebels"), _b("Sefa Liberation Front", ["SLF"]), _b("UPT")],
+        [
+            _loc("Sefa province", "province"),
+            _loc("Vazikistan's Sefa province", "province"),
+            _loc("Tarnian exclave", "country").model_copy(update={"aliases": ["Olm"]}),
+            _loc("Vazik border", "country"),
+            _loc("Tarnian", "country"),
+            _loc("Sefa Liberation Front", "other"),
+            _loc("Tarnia", "country"),
+        ],
+    )
+    out = tidy_places(data, article)
+    assert [(x.name, x.type) for x in out.locations] == [
+        ("Sefa province", "province"),
+        ("Vazikistan", "country"),  # the owner of a place listed twice
+        ("Olm", "other"),  # a description named by its proper alias
+        ("Tarnia", "country"),  # "Tarnia" is no actor's bracketed name: the end of a longer one
+    ]
+
+
 def test_a_place_forces_move_to_is_kept_as_it_is() -> None:
     article = "Garan troops were sent to Ulma, a district of Sefa, on Monday."
     sent = Reinforcement(sender="Garan troops", forces="Garan troops", destination="Ulma, a district of Sefa",
