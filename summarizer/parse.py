@@ -808,10 +808,12 @@ _BASE_BEFORE = re.compile(
 )
 _BASE_AFTER = re.compile(
     r"^(?:-based\b|['’]s\s+(?:control|government|forces|troops|army|allies|officials|leaders)\b"
-    r"|\s+(?:has|have|had)\s+(?:also\s+|not\s+)?(?:said|denied|accused|announced|claimed|called|warned|insisted"
-    r"|lowered|raised|asked|sent|promised|pledged|rejected|blamed)\b"
+    r"|(?:\s+and\s+[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)?)?"  # "Bishkek and Dushanbe agreed"
+    r"(?:\s+(?:has|have|had)\s+(?:also\s+|not\s+)?(?:said|denied|accused|announced|claimed|called|warned|insisted"
+    r"|lowered|raised|asked|sent|promised|pledged|rejected|blamed|vowed|agreed)\b"
     r"|,?\s+(?:said|says|say|denied|deny|denies|accused|accuses|announced|claimed|claims|called"
-    r"|calls|warned|warns|insisted|insists|blamed|blames|rejected|rejects)\b)",
+    r"|calls|warned|warns|insisted|insists|blamed|blames|rejected|rejects|vowed|vows|agreed|agree|agrees"
+    r"|(?:does|do|did|will|would)\s+not\s+want|wants?)\b))",
     re.IGNORECASE,
 )
 

@@ -822,6 +822,9 @@ def test_a_place_named_only_as_a_speakers_base_or_for_a_government_is_no_locatio
     sent = Reinforcement(sender="x", forces="troops", destination="Marra", origin=None, status="planned")
     kept = drop_speaker_bases(data.model_copy(update={"reinforcements": [sent]}), article)
     assert "Marra" in [x.name for x in kept.locations]  # forces go there: kept
+    pair = 'Shelling hit Talvik. Marra and Ossen agreed to a truce. "Ossen does not want war," he said.'
+    both = drop_speaker_bases(data.model_copy(update={"locations": [loc("Talvik"), loc("Marra"), loc("Ossen")]}), pair)
+    assert [x.name for x in both.locations] == ["Talvik"]  # two capitals that agree, one that wants: governments
 
 
 def test_a_belligerent_named_by_its_reinforcements_takes_the_actors_name() -> None:
