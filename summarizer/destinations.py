@@ -194,7 +194,8 @@ def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
     if not data.reinforcements:
         return data
     listed = _places(data)
-    actors = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]}
+    # a town the answer also lists as a side ("Vukovar") is still a place forces can go to
+    actors = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]} - set(listed)
     out = []
     for r in data.reinforcements:
         if r.destination and is_place_name(r.destination):
@@ -247,9 +248,11 @@ def full_place_names(data: ConflictSummary, article: str) -> ConflictSummary:
     """Listed places that the article never names without a word for their kind after them ("al-Bayda"
     where it only writes "al-Bayda province") take the name as written, with that type (province, region
     or district), in their ``within`` and in reinforcements too. A name that also stands alone ("Hama",
-    beside "Hama province") may be the city as well and is left as it is."""
+    beside "Hama province") may be the city as well and is left as it is; one listed beside its full name
+    ("Leilek" beside "Leilek district") goes."""
     renamed: dict[str, str] = {}
     kinds: dict[str, str] = {}
+    dropped: set[str] = set()
     taken = {fold(loc.name) for loc in data.locations}
     for loc in data.locations:
         if re.search(rf"\s{_KIND_AFTER}$", loc.name, re.I):
@@ -264,10 +267,13 @@ def full_place_names(data: ConflictSummary, article: str) -> ConflictSummary:
             continue
         word = words.pop()
         full = f"{loc.name} {word}"
-        if fold(full) in taken or not has_whole_word(article, full):
+        if not has_whole_word(article, full):
             continue
         renamed[fold(loc.name)] = full
-        kinds[full] = _KIND_TYPES.get(word.casefold(), loc.type)
+        if fold(full) in taken:
+            dropped.add(fold(loc.name))  # "Leilek" beside "Leilek district": one place
+        else:
+            kinds[full] = _KIND_TYPES.get(word.casefold(), loc.type)
     if not renamed:
         return data
 
@@ -279,6 +285,7 @@ def full_place_names(data: ConflictSummary, article: str) -> ConflictSummary:
             update={"name": new(loc.name), "type": kinds.get(new(loc.name) or "", loc.type), "within": new(loc.within)}
         )
         for loc in data.locations
+        if fold(loc.name) not in dropped
     ]
     reinforcements = [
         r.model_copy(update={"destination": new(r.destination), "origin": new(r.origin)}) for r in data.reinforcements

@@ -371,7 +371,8 @@ def _origin(article: str, mv: Movement, listed: dict[str, str]) -> str | None:
     for m in _FROM.finditer(article, min(mv.at, mv.verb_at), hi):  # "Reinforcements from Osh were on their way"
         name = m.group(1)
         if is_place_name(name):
-            return _listed_in(listed, name) or name
+            owned = re.match(r"[A-Z][\w-]*['’]s\s+(.+)$", name)  # "Russia's North Ossetia"
+            return (_listed_in(listed, owned.group(1)) if owned else None) or _listed_in(listed, name) or name
     return None
 
 
@@ -409,7 +410,7 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
     movements = find_movements(article)
     data = _fix_senders(data, article, movements, mentions)
     listed = _places(data)
-    actors = {fold(m) for m, _ in mentions}
+    actors = {fold(m) for m, _ in mentions} - set(listed)  # a town listed as a side too is still a place
     have = {(fold(r.sender), fold(r.destination or "")) for r in data.reinforcements}
     told = [(at, at + len(r.forces)) for r in data.reinforcements for at in occurrences(article, r.forces)]
     added: list[Reinforcement] = []

@@ -185,3 +185,8 @@ def test_a_place_only_ever_written_with_a_site_word_takes_it_and_the_site_type()
     ]
     out = full_place_names(_summary([], locs), article)
     assert [(loc.name, loc.type) for loc in out.locations] == [("Vessa bridge", "site"), ("Kessar", "town")]
+    twice = [*locs, Location(name="Vessa bridge", aliases=[], type="site", within=None)]
+    sent = Reinforcement(sender="navy", forces="troops", destination="Vessa", origin=None, status="arrived")
+    out = full_place_names(_summary([sent], twice), article)
+    assert [loc.name for loc in out.locations] == ["Kessar", "Vessa bridge"]  # the bare name listed beside it goes
+    assert out.reinforcements[0].destination == "Vessa bridge"

@@ -226,3 +226,15 @@ def test_forces_going_to_join_a_side_strengthen_that_side() -> None:
 def test_an_aside_before_a_passive_verb_is_no_end_of_the_forces() -> None:
     article = "Soldiers of the Ridge Battalion, an elite unit, were flown from Marra to a field near Talvik at dawn."
     assert [m.forces for m in find_movements(article)] == ["Soldiers of the Ridge Battalion"]
+
+
+def test_a_town_the_answer_also_lists_as_a_side_is_still_where_forces_go() -> None:
+    data = _moving_data()
+    data = data.model_copy(
+        update={
+            "belligerents": [*data.belligerents, Belligerent(name="Talvik", aliases=[], side="x", role="combatant")]
+        }
+    )
+    article = "Fighting in Talvik.\n\nFresh Norvian units crossed the river from Norvia's Marra and reached Talvik."
+    out = add_movements(data, article)
+    assert [(r.sender, r.destination, r.origin) for r in out.reinforcements] == [("Norvia", "Talvik", "Marra")]
