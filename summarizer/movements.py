@@ -294,6 +294,22 @@ def _nation_named(article: str, text: str, mentions: list[tuple[str, str]]) -> s
     return None
 
 
+# A force named in the possessive inside the forces' phrase: "of the Iraqi army's 9th Division".
+_PARENT = re.compile(
+    r"\b(?:the\s+)?(?P<name>(?:[A-Z][\w'’-]*\s+){1,3}(?:army|military|forces|police|navy|guard|corps|Army|Forces"
+    r"|Police|Navy|Guard|Corps))['’]s\s+"
+)
+
+
+def _parent_force(forces: str, mentions: list[tuple[str, str]]) -> str | None:
+    """The force that owns the unit the forces belong to ("An armoured brigade of the Iraqi army's 9th
+    Division" -> "Iraqi army"): the guide's sender is the parent force; its listed name where it has one."""
+    m = _PARENT.search(forces)
+    if m is None:
+        return None
+    return _first_named(m.group("name"), mentions) or m.group("name")
+
+
 # The one that tells of a movement after it: "..., the Kyrgyz border service said in a statement."
 _TOLD_AFTER = re.compile(r"[,\"”]\s*(?P<who>[^,\"“”]{2,80}?)\s+(?:said|says|told|reported|announced)\b[^,]*[.!?]?$")
 
@@ -336,6 +352,7 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
         joins = _JOIN.search(article, mv.verb_at, hi)
         return (
             (_first_named(joins.group(1), mentions) if joins else None)
+            or _parent_force(mv.forces, mentions)
             or _first_named(mv.forces, mentions)
             or _nation_named(article, mv.forces, mentions)
             or _teller(article, mv, mentions)

@@ -238,3 +238,21 @@ def test_a_town_the_answer_also_lists_as_a_side_is_still_where_forces_go() -> No
     article = "Fighting in Talvik.\n\nFresh Norvian units crossed the river from Norvia's Marra and reached Talvik."
     out = add_movements(data, article)
     assert [(r.sender, r.destination, r.origin) for r in out.reinforcements] == [("Norvia", "Talvik", "Marra")]
+
+
+def test_a_unit_owned_by_a_force_is_sent_by_that_force() -> None:
+    data = _moving_data()
+    data = data.model_copy(
+        update={
+            "belligerents": [
+                *data.belligerents,
+                Belligerent(name="9th Division", aliases=[], side="north", role="combatant"),
+            ]
+        }
+    )
+    article = (
+        "Fighting in Talvik.\n\nAn armoured brigade of the Norvian army's 9th Division was moving from Marra toward "
+        "Talvik, an officer said."
+    )
+    out = add_movements(data, article)
+    assert [(r.sender, r.destination) for r in out.reinforcements] == [("Norvian army", "Talvik")]
