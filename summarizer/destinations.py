@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from summarizer.candidates import SITE_WORDS
+from summarizer.candidates import SITE_WORDS, only_in
 from summarizer.parse import is_place_name
 from summarizer.schema import MAX_LOCATIONS, ConflictSummary, Location, Reinforcement
 from summarizer.textspans import dateline, fold, has_whole_word, is_whole, occurrences, paragraphs
@@ -176,14 +176,8 @@ def _whole_name(article: str, data: ConflictSummary, place: str) -> str:
     names = [m for loc in data.locations for m in [loc.name, *loc.aliases]]
     if any(fold(place) == fold(n) for n in names):
         return place
-    spots = [s for s in occurrences(article, place) if is_whole(article, s, place)]
     for loc in data.locations:
-        held = [
-            (s, s + len(loc.name))
-            for s in occurrences(article, loc.name)
-            if is_whole(article, s, loc.name) and has_whole_word(loc.name, place)
-        ]
-        if spots and held and all(any(lo <= s < hi for lo, hi in held) for s in spots):
+        if has_whole_word(loc.name, place) and only_in(place, loc.name, article):
             return loc.name
     return place
 
