@@ -74,3 +74,41 @@ def test_a_quantized_model_cast_to_float32_computes_in_float32_and_agrees(mode: 
     err_fp32 = (fp32 - ref).norm() / ref.norm()
     err_bf16 = (bf16.float() - ref).norm() / ref.norm()
     assert err_fp32 < 0.1 and err_fp32 <= err_bf16 * 1.05
+
+
+def _w8a8_float32():
+    base = tiny_qwen2(4, vocab_size=256, hidden_size=128, intermediate_size=256, num_hidden_layers=2)
+    model = quantize_weights(copy.deepcopy(base), "w8a8").to(torch.float32)
+    return base.float(), model
+
+
+def test_short_passes_run_the_down_projections_in_int8_and_long_ones_unchanged(tmp_path) -> None:
+    base, model = _w8a8_float32()
+    plain = copy.deepcopy(model)
+    cache = tmp_path / "short-rows.safetensors"
+    assert quantize.short_pass_int8(model, cache) == 2  # one down projection per layer
+    assert cache.is_file()
+    downs = [m for m in model.modules() if isinstance(m, quantize.ShortPassInt8Linear)]
+    assert len(downs) == 2 and all(d.qweight.dtype == torch.int8 for d in downs)
+    short = torch.tensor([[3, 77, 150, 9]])
+    long = torch.randint(0, 256, (1, quantize.SHORT_PASS_MAX_ROWS + 3), generator=torch.Generator().manual_seed(0))
+    with torch.inference_mode():
+        # longer than SHORT_PASS_MAX_ROWS: the float32 weight, the very same logits
+        assert torch.equal(model(input_ids=long).logits, plain(input_ids=long).logits)
+        got, before, ref = (m(input_ids=short).logits for m in (model, plain, base))
+    assert got.dtype == torch.float32
+    assert not torch.equal(got, before)  # the int8 kernel ran
+    assert (got - ref).norm() / ref.norm() < 0.1  # and agrees with the unquantized model
+    # a second model reads the rows from the cache file and computes the same
+    written = cache.stat().st_mtime_ns
+    again = copy.deepcopy(plain)
+    assert quantize.short_pass_int8(again, cache) == 2
+    assert cache.stat().st_mtime_ns == written  # read, not rewritten
+    with torch.inference_mode():
+        assert torch.equal(again(input_ids=short).logits, got)
+
+
+def test_short_passes_leave_bfloat16_models_and_other_modes_alone() -> None:
+    base = tiny_qwen2(4, vocab_size=256, hidden_size=128, intermediate_size=256, num_hidden_layers=2)
+    assert quantize.short_pass_int8(quantize_weights(copy.deepcopy(base), "w8a8")) == 0  # bfloat16 compute
+    assert quantize.short_pass_int8(quantize_weights(copy.deepcopy(base), "w8a8-fast").float()) == 0  # int8 already

@@ -221,7 +221,7 @@ class TransformersBackend:
     """A causal LM loaded with transformers, decoding under llguidance grammars."""
 
     def __init__(self, model: str | None = None, *, draft_tokens: int = DRAFT_TOKENS, quantize: str = "auto") -> None:
-        from summarizer.backends.quantize import quantize_weights, resolve_mode, rows_cache_file
+        from summarizer.backends.quantize import quantize_weights, resolve_mode, rows_cache_file, short_pass_int8
 
         if draft_tokens < 0:
             raise ValueError("draft_tokens must be 0 (no copy speculation) or more")
@@ -272,8 +272,16 @@ class TransformersBackend:
         # float32 where this CPU has no fast bfloat16 matmul: the unquantized weights are cast once
         if self.dtype != LOAD_DTYPE:
             self.model.to(self.dtype)
-        notes = ([f"{quantize} weights"] if quantize != "none" else []) + (
-            [str(self.dtype).removeprefix("torch.")] if self.dtype != LOAD_DTYPE else []
+        short = 0
+        if quantize == "w8a8" and self.dtype == torch.float32:
+            # the down projections w8a8 left float32 run short passes (decoding) in int8 (``short_pass_int8``)
+            short = short_pass_int8(
+                self.model, rows_cache_file(source, "short") if gguf is not None and source is not None else None
+            )
+        notes = (
+            ([f"{quantize} weights"] if quantize != "none" else [])
+            + ([str(self.dtype).removeprefix("torch.")] if self.dtype != LOAD_DTYPE else [])
+            + (["int8 short passes"] if short else [])
         )
         if notes:
             self.model_name = f"{self.model_name} [{', '.join(notes)}]"
