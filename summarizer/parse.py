@@ -732,8 +732,9 @@ _STATE_DEMONYM = re.compile(
 def state_of(name: str, article: str, countries: set[str] = frozenset()) -> str | None:
     """The state whose own forces or government ``name`` is, as the article writes it ("Sudan's army",
     "Sudanese Armed Forces" -> "Sudan"; a name in ``countries``, folded, is its own state), else None.
-    A demonym's state must be a listed country or a word of the article ("Somali" -> "Somalia")."""
-    name = name.strip()
+    A demonym's state must be a listed country or a word of the article ("Somali" -> "Somalia"); an
+    acronym in brackets after the name is left out ("Sudanese Armed Forces (SAF)")."""
+    name = re.sub(r"\s*\([^()]*\)$", "", name.strip())
     if m := _STATE_POSSESSIVE.match(name):
         return m.group("state")
     if m := _STATE_DEMONYM.match(name):

@@ -771,6 +771,7 @@ def test_a_state_listed_more_than_once_by_its_forces_is_one_belligerent() -> Non
     article = "Norland's army and the Norlandian Armed Forces, with Ostia, fought the Free Hills Front in Norland."
     assert state_of("Norland's army", article) == "Norland"
     assert state_of("Norlandian Armed Forces", article) == "Norland"
+    assert state_of("Norlandian Armed Forces (NAF)", article) == "Norland"
     assert state_of("Free Hills Front", article) is None
     # a state's government, defence force or border service; "-stan" states from their adjective
     more = "Vazikistan and Norland clashed; Vazik border service and Norlandian authorities said so."
