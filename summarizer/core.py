@@ -25,6 +25,7 @@ from summarizer.parse import (
     list_senders,
     merge_acronyms,
     merge_state_forces,
+    own_mentions,
     parse,
     split_senders,
     split_unit_aliases,
@@ -304,7 +305,7 @@ class Summarizer:
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = tidy_places(tidy_actors(split_enemy_sides(data, text), text), text)
-        data = ground(places_need_actors(drop_supporter_states(data, text)), text)
+        data = ground(own_mentions(places_need_actors(drop_supporter_states(data, text)), text), text)
         restored = view.case_restored if view is not None else text != article
         if view is not None and view.starts is not None:
             data = to_article(data, article, view.starts)

@@ -16,7 +16,7 @@ from typing import Any
 import regex
 
 from summarizer.attribution import attribute_quotes, pattern_speakers, speaker_of
-from summarizer.candidates import enclosing_spans
+from summarizer.candidates import SITE_WORDS, enclosing_spans
 from summarizer.grammar import quote_texts
 from summarizer.schema import (
     MAX_ALIASES,
@@ -469,6 +469,114 @@ def names_same(alias: str, name: str, article: str | None) -> bool:
     if article is not None and _said_same(article, _bare(name), bare):
         return True
     return bool(re.search(rf"\(\s*{re.escape(bare)}\s*\)", name) or re.search(rf"\(\s*{re.escape(name)}\s*\)", bare))
+
+
+# An alias that is a piece of a sentence, not a mention: a relative pronoun or a finite verb, or a last
+# word that leads on ("allied youths from the armed group known as").
+_CLAUSE = re.compile(
+    r"\b(?:who|whom|which|that|whose|were|was|is|are|has|have|had|will|would|said|says|sits|brings?)\b"
+    r"|(?:^|\s)(?:of|the|a|an|as|to|in|on|at|from|with|and|or|by|for|over|into|toward|towards|along|near)$",
+    re.IGNORECASE,
+)
+# The last word of a name that is a body of its own ("the Ulster Defence Association", "the Kosovo Liberation
+# Army (KLA)"); not a unit or a nickname ("Golden Division" is the Counter Terrorism Service's).
+_BODY_HEAD = re.compile(
+    r"\b(?:Army|Armed Forces|Forces?|Association|Constabulary|Council|Alliance|Front|Movement|Party|Agency|Police)$"
+)
+# Words of a state's own bodies that name no other place or people ("Royal Armed Forces" of "Morocco").
+_STATE_BODY_WORDS = set("royal defence defense armed national special security police guard republican navy".split())
+# compass words that may open a place's alias ("eastern Congo", "northern Jobar")
+_COMPASS = r"(?:north|south|east|west|central|(?:north|south)-?(?:east|west))(?:ern)?"
+
+
+def _clause(alias: str) -> bool:
+    return bool(_CLAUSE.search(alias.strip()))
+
+
+def _loosely_akin(alias: str, names: list[str]) -> bool:
+    """Whether a word of ``alias`` shares a start of five letters (or all of a shorter word) with a word of
+    one of ``names`` ("Mozambique" / "Mozambican army"); generic words and words of any state's bodies
+    ("Defence", "Security") do not count."""
+    stems = {x for n in names for x in _stems(n)} - _STATE_BODY_WORDS
+    return any(a == b or len(os.path.commonprefix([a, b])) >= 5 for a in _stems(alias) for b in stems)
+
+
+def _unbracketed(s: str) -> str:
+    return re.sub(r"\s*\([^()]*\)$", "", s.strip())
+
+
+def _body_of(body: str, known: list[str], article: str | None) -> bool:
+    """Whether the body named ``body`` ("Libyan National Army (LNA)") is the actor of one of the ``known``
+    names: its acronym in brackets is one, ``names_same`` says so, or they share a distinctive word."""
+    bare = _unbracketed(body)
+    bracket = body.strip()[len(bare) :].strip(" ()")
+    loose = {_loose(k) for k in known}
+    return (
+        (bracket and _loose(bracket) in loose)
+        or any(names_same(bare, k, article) for k in known)
+        or _loosely_akin(bare, known)
+    )
+
+
+def actor_mentions(name: str, aliases: list[str], article: str | None, countries: set[str] = frozenset()) -> list[str]:
+    """The aliases of the actor ``name`` that can be its mentions: none that is a piece of a sentence
+    (``_CLAUSE``), and none that names a body of its own (``_BODY_HEAD``: "the Ulster Defence Association"
+    under "Provisional IRA") unless ``names_same`` gives it the name or another kept alias ("Libyan
+    National Army (LNA)" under "LNA") or it shares a distinctive word with them ("the Armed Defence Forces
+    of Mozambique" under "Mozambican army"). Capitals, leaders and descriptions stay ("Moscow", "Haftar",
+    "the army"): the guide lets a place or a person stand for a side. A state (``state_of``, with the
+    listed ``countries``) keeps its own bodies, named without another place or people ("Royal Armed
+    Forces" under "Morocco")."""
+    kept = [a for a in aliases if not _clause(a)]
+    bodies = [a for a in kept if is_proper_name(_unbracketed(a)) and _BODY_HEAD.search(_unbracketed(a))]
+    if article is not None and state_of(name, article, countries) is not None:
+        bodies = [a for a in bodies if not _stems(_unbracketed(a)) <= _STATE_BODY_WORDS]
+    known = [name, *[a for a in kept if a not in bodies]]
+    changed = True
+    while changed:
+        own = [b for b in bodies if _body_of(b, known, article)]
+        known += own
+        bodies = [b for b in bodies if b not in own]
+        changed = bool(own)
+    return [a for a in kept if a not in bodies]
+
+
+def place_mention(alias: str, name: str) -> bool:
+    """Whether ``alias`` can be a mention of the place ``name``: a proper name (after a compass word:
+    "Shushi", "eastern Congo"), the name with a few words before it or a type or site word after it ("the
+    regional capital Mekelle", "Abu Shouk camp", "Qayyara air base"), or "the" and a word or two ("the
+    pocket"); not a phrase of a sentence ("thousands of people were walking toward Goma along") or another
+    place ("the town of Avdiivka" under "Pokrovsk", "the border with China" under "Muse")."""
+    if _clause(alias) or "," in alias:
+        return False
+    bare = re.sub(rf"^(?:the\s+)?{_COMPASS}\s+", "", alias.strip(), flags=re.IGNORECASE)
+    if is_proper_name(bare):
+        return True
+    key, own = _loose(alias), _loose(name)
+    if _mention_of(key, own) or re.fullmatch(rf"(?:the\s+)?{re.escape(own)}\s+(?:{SITE_WORDS})", key):
+        return True
+    return bool(re.fullmatch(r"the(?:\s+[a-z]+){1,2}", alias.strip()))
+
+
+def own_mentions(data: ConflictSummary, article: str | None) -> ConflictSummary:
+    """Each belligerent and place keeps only the aliases that are its own mentions (``actor_mentions``,
+    ``place_mention``), and any that a reinforcement, a quote or a place's ``within`` refers to."""
+    used = {_loose(r.sender) for r in data.reinforcements}
+    used |= {_loose(q.speaker_affiliation) for q in data.quotes if q.speaker_affiliation}
+    used |= {_loose(x) for r in data.reinforcements for x in (r.destination, r.origin) if x}
+    used |= {_loose(loc.within) for loc in data.locations if loc.within}
+    countries = {_norm(loc.name) for loc in data.locations if loc.type == "country"}
+    actors = []
+    for b in data.belligerents:
+        mine = set(actor_mentions(b.name, b.aliases, article, countries))
+        actors.append(b.model_copy(update={"aliases": [a for a in b.aliases if a in mine or _loose(a) in used]}))
+    places = [
+        loc.model_copy(update={"aliases": [a for a in loc.aliases if place_mention(a, loc.name) or _loose(a) in used]})
+        for loc in data.locations
+    ]
+    if actors == data.belligerents and places == data.locations:
+        return data
+    return data.model_copy(update={"belligerents": actors, "locations": places})
 
 
 def _said_same(article: str, a: str, b: str) -> bool:

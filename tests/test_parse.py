@@ -923,3 +923,82 @@ def test_an_armed_body_listed_as_a_place_too_is_no_place_and_no_place_lies_withi
     answer["belligerents"].append({"name": "Tarsia", "aliases": [], "side": "government", "role": "supporter"})
     answer["locations"].append({"name": "Tarsia", "aliases": [], "type": "country", "within": None})
     assert "Tarsia" in [loc.name for loc in parse(json.dumps(answer), article).locations]
+
+
+def test_actors_keep_only_aliases_that_can_be_their_own_mentions() -> None:
+    from summarizer.parse import actor_mentions
+
+    article = (
+        "The Vardan Liberation Army (VLA) fought the Ostian army and the Northern Defence Association. "
+        "Ostia's Royal Armed Forces said so."
+    )
+    aliases = [
+        "the rebels",  # a description stays
+        "Vardan Liberation Army (VLA)",  # its own name, with its acronym
+        "the Northern Defence Association",  # another body
+        "allied youths from the armed group known as",  # a piece of a sentence
+        "residents who fled across the border",
+        "Talgar",  # a capital or a leader may stand for a side
+    ]
+    assert actor_mentions("VLA", aliases, article) == ["the rebels", "Vardan Liberation Army (VLA)", "Talgar"]
+    # a body akin to the name is its own; a state keeps its own bodies named without another people
+    assert actor_mentions("Ostian army", ["the Ostian Armed Forces", "the Vardan Liberation Army"], article) == [
+        "the Ostian Armed Forces"
+    ]
+    assert actor_mentions("Ostia", ["Royal Armed Forces"], article, {"ostia"}) == ["Royal Armed Forces"]
+    assert actor_mentions("Ostia", ["Royal Armed Forces"], article) == []  # not a listed state
+
+
+def test_places_keep_only_aliases_that_can_be_their_own_mentions() -> None:
+    from summarizer.parse import place_mention
+
+    for alias in [
+        "Old Talgar",
+        "eastern Talgar",
+        "the town of Talgar",
+        "the regional capital Talgar",
+        "Talgar camp",
+        "Talgar district",
+        "the pocket",
+    ]:
+        assert place_mention(alias, "Talgar"), alias
+    for alias in [
+        "thousands of people were walking toward Talgar along",
+        "the main road that brings food from",
+        "the town of Vardan",  # another place
+        "the border with Ostia",
+        "Raghwan to the northwest",
+        "the last major city in the region",
+    ]:
+        assert not place_mention(alias, "Talgar"), alias
+
+
+def test_own_mentions_keeps_aliases_that_other_fields_refer_to() -> None:
+    from summarizer.parse import own_mentions
+    from summarizer.schema import Belligerent, Location, Reinforcement
+
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(
+                name="Vardan rebels", aliases=["the Ostian Liberation Front", "the rebels"], side="r", role="combatant"
+            ),
+        ],
+        locations=[
+            Location(name="Talgar", aliases=["the border with Ostia", "the road to Vardan"], type="town", within=None)
+        ],
+        reinforcements=[
+            Reinforcement(
+                sender="the Ostian Liberation Front",
+                forces="fighters",
+                destination="the road to Vardan",
+                origin=None,
+                status="arrived",
+            )
+        ],
+        quotes=[],
+    )
+    out = own_mentions(data, "text")
+    assert out.belligerents[0].aliases == ["the Ostian Liberation Front", "the rebels"]  # a sender
+    assert out.locations[0].aliases == ["the road to Vardan"]  # a destination
+    assert own_mentions(out, "text") == out
