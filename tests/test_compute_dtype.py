@@ -112,3 +112,19 @@ def test_short_passes_leave_bfloat16_models_and_other_modes_alone() -> None:
     base = tiny_qwen2(4, vocab_size=256, hidden_size=128, intermediate_size=256, num_hidden_layers=2)
     assert quantize.short_pass_int8(quantize_weights(copy.deepcopy(base), "w8a8")) == 0  # bfloat16 compute
     assert quantize.short_pass_int8(quantize_weights(copy.deepcopy(base), "w8a8-fast").float()) == 0  # int8 already
+
+
+@pytest.mark.parametrize("mode", ["w8a8", "none"])
+def test_the_embedding_keeps_its_bfloat16_weight_and_gives_float32_rows(mode: str) -> None:
+    base = tiny_qwen2(4, vocab_size=256, hidden_size=128, intermediate_size=256, num_hidden_layers=2)
+    base.config.tie_word_embeddings = True
+    base.tie_weights()
+    model = quantize_weights(copy.deepcopy(base), mode)
+    cast = copy.deepcopy(model).to(torch.float32)
+    quantize.cast_keeping_embedding(model, torch.float32)
+    tied = mode == "none"  # the LM head is the embedding's own weight: both are cast
+    assert model.get_input_embeddings().weight.dtype == (torch.float32 if tied else torch.bfloat16)
+    ids = torch.tensor([[3, 77, 150, 9, 201]])
+    with torch.inference_mode():
+        assert model.get_input_embeddings()(ids).dtype == torch.float32
+        assert torch.equal(model(input_ids=ids).logits, cast(input_ids=ids).logits)

@@ -268,6 +268,30 @@ def compute_dtype() -> torch.dtype:
     return LOAD_DTYPE if flags is None or {"avx512_bf16", "amx_bf16"} & flags else torch.float32
 
 
+def _rows_as(dtype: torch.dtype):
+    def hook(module: nn.Module, args: tuple, output: torch.Tensor) -> torch.Tensor:
+        return output.to(dtype)
+
+    return hook
+
+
+def cast_keeping_embedding(model: nn.Module, dtype: torch.dtype) -> nn.Module:
+    """Cast ``model`` to ``dtype`` (``compute_dtype``), all but its input embedding, which keeps its weight
+    (bfloat16: 0.47 GB for the bundled model instead of 0.93 GB, and still the checkpoint's own memory
+    where it is a view of it) and gives the rows it looks up in ``dtype``: the same numbers, since a
+    bfloat16 value widens exactly. An embedding tied to an LM head that is still a plain Linear is cast."""
+    emb = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
+    head = model.get_output_embeddings() if hasattr(model, "get_output_embeddings") else None
+    tied = head is not None and getattr(head, "weight", None) is getattr(emb, "weight", False)
+    # a weight tied to an unquantized LM head is cast with it
+    weight = emb.weight.data if isinstance(emb, nn.Embedding) and not tied else None
+    model.to(dtype)
+    if weight is not None and weight.dtype != dtype:
+        emb.weight.data = weight
+        emb.register_forward_hook(_rows_as(dtype))
+    return model
+
+
 class Int8DynamicLinear(nn.Module):
     """A Linear layer with an int8 weight and int8 activations (see the module docstring): one activation
     scale per pass, or with ``per_token`` one per input row.

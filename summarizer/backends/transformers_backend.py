@@ -38,7 +38,7 @@ from summarizer.backends import prefix_store
 from summarizer.backends.attention import install as install_attention
 from summarizer.backends.base import GenerationError, GenerationResult, shared_prefix_len
 from summarizer.backends.prefix_store import PrefixStore, model_key
-from summarizer.backends.quantize import LOAD_DTYPE, compute_dtype
+from summarizer.backends.quantize import LOAD_DTYPE, cast_keeping_embedding, compute_dtype
 from summarizer.grammar import parser_limits
 
 # Tokens kept in reserve to close the JSON when the budget runs low. The budget counts the tokens the
@@ -271,7 +271,7 @@ class TransformersBackend:
             quantize_weights(self.model, quantize, cache, checkpoint=source)
         # float32 where this CPU has no fast bfloat16 matmul: the unquantized weights are cast once
         if self.dtype != LOAD_DTYPE:
-            self.model.to(self.dtype)
+            cast_keeping_embedding(self.model, self.dtype)
         short = 0
         if quantize == "w8a8" and self.dtype == torch.float32:
             # the down projections w8a8 left float32 run short passes (decoding) in int8 (``short_pass_int8``)
