@@ -10,7 +10,9 @@ kind that follows it ("Bambari airfield", "Batken region"). When the sentence na
 main place stands (the listed place, not a country, that the article names most often): forces "arrived"
 with no place named arrive where the story is; forces sent to a side ("to the army") get none. A
 destination the answer gives that the article only ever writes inside a listed name ("Dam" of "Tishreen
-Dam") takes that name.
+Dam") takes that name; a wide one (a country, region, province or district) takes the place where one
+of the next two sentences, speaking of the same forces, says they arrived ("Colombia sent 1,200 soldiers
+to the department of Cauca ... The troops ... arrived in Morales ...").
 """
 
 from __future__ import annotations
@@ -182,6 +184,44 @@ def _whole_name(article: str, data: ConflictSummary, place: str) -> str:
     return place
 
 
+# A sentence that goes on about the same forces ("The troops, including a special forces battalion,
+# arrived in Morales ..."): its subject refers back to them, and a verb of arrival names where they got to.
+_BACK_REFERENCE = re.compile(
+    r"^[\"“]?(?:(?:The|These|Those)\s+(?:[\w-]+\s+){0,2}?(?:troops|soldiers|reinforcements|forces|units|fighters"
+    r"|battalions?|brigades?|companies|commandos|marines|paratroopers|policemen|convoys?|columns?)|They)\b"
+)
+_ARRIVED = re.compile(
+    rf"\b(?:arrived|landed|deployed|reached|were\s+(?:flown|sent|airlifted|moved))\b[^.;]{{0,40}}?"
+    rf"(?:\b(?:in|at|to|into|on)\s+{_LEAD}|reached\s+{_LEAD})$",
+    re.I,
+)
+# Kinds of place wide enough that forces sent there arrive somewhere inside them.
+_WIDE = {"country", "region", "province", "state", "district"}
+
+
+def arrival_place(article: str, at: int, listed: dict[str, str], avoid: set[str]) -> str | None:
+    """The listed place that one of the next two sentences after the forces' one (at ``at``) says they
+    arrived in, when its subject refers back to them (``_BACK_REFERENCE``), else None."""
+    _, end = _sentence(article, at)
+    for _ in range(2):
+        lo, hi = _sentence(article, end) if end < len(article) else (end, end)
+        if hi <= lo:
+            return None
+        text = article[lo:hi]
+        if _BACK_REFERENCE.match(text.lstrip()):
+            found = []
+            for key, name in listed.items():
+                if fold(name) in avoid:
+                    continue
+                for m in re.finditer(r"\s+".join(map(re.escape, key.split())), text, re.IGNORECASE):
+                    if is_whole(article, lo + m.start(), m.group()) and _ARRIVED.search(text[: m.start()]):
+                        found.append((m.start(), name))
+            if found:
+                return min(found)[1]
+        end = hi
+    return None
+
+
 def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
     """Reinforcements whose destination is null or names no place get the place their sentence sends
     them to, else the story's main place; a destination that is a place name is kept."""
@@ -190,6 +230,7 @@ def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
     listed = _places(data)
     # a town the answer also lists as a side ("Vukovar") is still a place forces can go to
     actors = {fold(m) for b in data.belligerents for m in [b.name, *b.aliases]} - set(listed)
+    types = {fold(m): loc.type for loc in data.locations for m in [loc.name, *loc.aliases]}
     out = []
     for r in data.reinforcements:
         if r.destination and is_place_name(r.destination):
@@ -197,6 +238,9 @@ def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
             at = _forces_at(article, r)
             if whole == r.destination and at is not None:
                 whole = _kind_in_sentence(article, at, whole)
+            if at is not None and types.get(fold(whole)) in _WIDE:
+                avoid = {fold(x) for x in (r.origin, r.sender, whole) if x} | actors
+                whole = arrival_place(article, at, listed, avoid) or whole
             out.append(r if whole == r.destination else r.model_copy(update={"destination": whole}))
             continue
         avoid = {fold(x) for x in (r.origin, r.sender) if x} | actors

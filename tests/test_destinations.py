@@ -190,3 +190,25 @@ def test_a_place_only_ever_written_with_a_site_word_takes_it_and_the_site_type()
     out = full_place_names(_summary([sent], twice), article)
     assert [loc.name for loc in out.locations] == ["Kessar", "Vessa bridge"]  # the bare name listed beside it goes
     assert out.reinforcements[0].destination == "Vessa bridge"
+
+
+def test_a_wide_destination_takes_where_the_same_forces_arrived_next() -> None:
+    article = (
+        "OSKEL (Wire) - Velda sent 900 soldiers to the northern province of Harn on Monday after rebels "
+        "attacked a police post in the town of Brisk. The troops, including a commando unit, arrived in "
+        "Brisk and nearby Tolm overnight from Dunmore, the ministry said."
+    )
+    locs = [
+        Location(name="Harn", aliases=[], type="province", within=None),
+        Location(name="Brisk", aliases=[], type="town", within="Harn"),
+        Location(name="Tolm", aliases=[], type="town", within="Harn"),
+        Location(name="Dunmore", aliases=[], type="city", within=None),
+    ]
+    sent = Reinforcement(sender="navy", forces="900 soldiers", destination="Harn", origin="Dunmore", status="arrived")
+    out = fill_destinations(_summary([sent], locs), article)
+    assert out.reinforcements[0].destination == "Brisk"
+    # a town stays; so does a wide place when the next sentences speak of something else
+    town = sent.model_copy(update={"destination": "Tolm"})
+    assert fill_destinations(_summary([town], locs), article).reinforcements[0].destination == "Tolm"
+    other = article.replace("The troops, including a commando unit,", "Refugees")
+    assert fill_destinations(_summary([sent], locs), other).reinforcements[0].destination == "Harn"
