@@ -54,14 +54,17 @@ _MOVE = (
 _PARTICLE = r"(?:\s+(?:in|up|out))?"
 _ACTIVE = re.compile(rf"\b(?:{_MOVE}){_PARTICLE}\s+(?=\S)", re.I)
 _PASSIVE = re.compile(rf"\b(?:be|been|being|was|were|are|is)\s+(?:{_MOVE}){_PARTICLE}\b", re.I)
-# Where the forces' words end after the verb: a preposition, a clause, punctuation.
+# Where the forces' words end after the verb: a preposition, a clause, punctuation (not the comma of a
+# number: "about 1,000 more soldiers").
 _FORCES_END = re.compile(
     r"\s+(?:from|to|toward|towards|into|in|on|onto|over|across|at|near|around|along|through|by|as|after|before"
-    r"|against|with|for|home|back|since|until|that|which|who|while|and\s+(?:had|has|have|was|were|is|are|deployed|sent|moved))\b|[,;:.()\"“”]",
+    r"|against|with|for|home|back|since|until|that|which|who|while|and\s+(?:had|has|have|was|were|is|are|deployed|sent|moved))\b|,(?!\d{3}\b)|[;:.()\"“”]",
     re.I,
 )
 # Words before a passive verb after which the forces' phrase starts.
-_BOUNDARY = re.compile(r"\b(?:said|says|that|but|while|when|as|because|told|whether|if)\b|[,;:“\"]|\s[-–—]\s", re.I)
+_BOUNDARY = re.compile(
+    r"\b(?:said|says|that|but|while|when|as|because|told|whether|if)\b|,(?!\d{3}\b)|[;:“\"]|\s[-–—]\s", re.I
+)
 _REPORTED = re.compile(r"\b(?:said|says|told|tells|added|announced|reported|according to|that)\b", re.I)
 _ASIDE = re.compile(r",[^,]*,")
 _RELATIVE = re.compile(r",\s+(?:which|who|whose|where)\b[^,]*,")  # ", which holds the town,"

@@ -256,3 +256,10 @@ def test_a_unit_owned_by_a_force_is_sent_by_that_force() -> None:
     )
     out = add_movements(data, article)
     assert [(r.sender, r.destination) for r in out.reinforcements] == [("Norvian army", "Talvik")]
+
+
+def test_a_number_with_a_thousands_comma_stays_in_the_forces() -> None:
+    sent = "Ostia, which signed a pact with Velda last year, has sent about 1,000 more soldiers to Harn province."
+    assert [(m.forces, m.status) for m in find_movements(sent)] == [("about 1,000 more soldiers", "arrived")]
+    flown = find_movements("About 1,500 Ostian soldiers with tanks were flown to Brisk on Monday.")
+    assert [m.forces for m in flown] == ["About 1,500 Ostian soldiers with tanks"]
