@@ -987,14 +987,18 @@ def unlisted_places(data: ConflictSummary) -> list[str]:
 
 
 def merge_acronyms(data: ConflictSummary, article: str | None = None) -> ConflictSummary:
-    """``_merge_acronyms`` on a finished answer (items the second look added included)."""
-    items = [b.model_dump(exclude={"spans"}) for b in data.belligerents]
-    merged = _merge_acronyms(items, article)
-    if len(merged) == len(items):
-        return data
-    for item in merged:
-        item["aliases"] = list(dict.fromkeys(item["aliases"]))[:MAX_ALIASES]
-    return data.model_copy(update={"belligerents": [Belligerent.model_validate(b) for b in merged]})
+    """``_merge_acronyms`` on a finished answer (items the second look added included), for belligerents
+    and for places ("DRC" listed beside "Democratic Republic of Congo")."""
+    update: dict[str, Any] = {}
+    for field, model in (("belligerents", Belligerent), ("locations", Location)):
+        items = [x.model_dump(exclude={"spans"}) for x in getattr(data, field)]
+        merged = _merge_acronyms(items, article)
+        if len(merged) == len(items):
+            continue
+        for item in merged:
+            item["aliases"] = list(dict.fromkeys(item["aliases"]))[:MAX_ALIASES]
+        update[field] = [model.model_validate(x) for x in merged]
+    return data.model_copy(update=update) if update else data
 
 
 def split_senders(data: ConflictSummary, article: str | None = None) -> ConflictSummary:

@@ -1002,3 +1002,27 @@ def test_own_mentions_keeps_aliases_that_other_fields_refer_to() -> None:
     assert out.belligerents[0].aliases == ["the Ostian Liberation Front", "the rebels"]  # a sender
     assert out.locations[0].aliases == ["the road to Vardan"]  # a destination
     assert own_mentions(out, "text") == out
+
+
+def test_a_place_listed_by_its_acronym_folds_into_the_place_it_abbreviates() -> None:
+    from summarizer.parse import merge_acronyms
+    from summarizer.schema import Location
+
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[],
+        locations=[
+            Location(name="Goma", aliases=[], type="city", within="Northern Republic of Vardan"),
+            Location(name="Northern Republic of Vardan", aliases=["Vardan"], type="country", within=None),
+            Location(name="NRV", aliases=[], type="country", within=None),
+            Location(name="NATO", aliases=[], type="other", within=None),  # abbreviates no listed place
+        ],
+        reinforcements=[],
+        quotes=[],
+    )
+    out = merge_acronyms(data, "Goma lies in the Northern Republic of Vardan (NRV).")
+    assert [(x.name, x.aliases) for x in out.locations] == [
+        ("Goma", []),
+        ("Northern Republic of Vardan", ["Vardan", "NRV"]),
+        ("NATO", []),
+    ]
