@@ -221,7 +221,9 @@ def resolve_speaker(speaker: str, article: str, not_people: set[str] | None = No
 # Serb army", "GNA's health ministry" ("Delmas 2 police station" ends in a place word and stays).
 _NOT_A_PLACE = re.compile(
     r"\b(?:ministry|minister|commander|spokesman|spokeswoman|spokesperson|army|forces|government|brigades?"
-    r"|militias?|police|officials?|troops|rebels|fighters|soldiers|militants|statement|envoy|envoys|nations)$",
+    r"|militias?|police|officials?|troops|rebels|fighters|soldiers|militants|statement|envoy|envoys|nations"
+    r"|observatory|council|agency|commission|committee|institute|organi[sz]ation|drones?|tanks?|missiles?|artillery"
+    r"|weapons|aircraft|jets|helicopters|vehicles|rockets)$",
     re.IGNORECASE,
 )
 # Lower-case words that may open a place's name ("western Tigray", "west Belfast", "the Lachin corridor").

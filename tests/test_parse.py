@@ -494,6 +494,9 @@ def test_actor_named_only_in_the_dateline_is_dropped_not_respelled() -> None:
         ("border posts with Uganda and Tanzania", False),
         ("Bosnian Serb army statement", False),
         ("United Nations", False),
+        ("Vardan Security Observatory", False),  # a body, not a place
+        ("Ostian TB3 drones", False),  # weapons
+        ("Tank Hill", True),
     ],
 )
 def test_place_names(name: str, ok: bool) -> None:
