@@ -193,6 +193,44 @@ def _acronym_of_actor(name: str, article: str, mentions: set[str]) -> bool:
 _NAME_GOES_ON = re.compile(r"(?:\b(?:of|for|in|and|de|al)\s+(?:the\s+)?|\b(?!The\b|A\b|An\b)[A-Z][\w'’-]*\s+)$")
 
 
+_COMPASS_OF = re.compile(
+    r"^(?:the\s+)?(?:north|south|east|west|central|(?:north|south)-?(?:east|west))(?:ern)?\s+(?P<place>.+)$", re.I
+)
+_KIND_TAIL = re.compile(
+    r"^(?P<place>.+?)\s+(?P<kind>district|province|region|state|governorate|county|territory|city|town|village)$", re.I
+)
+_KIND_OF_TYPE = {"governorate": "province", "county": "district", "territory": "district"}
+
+
+def fold_place_variants(data: ConflictSummary) -> ConflictSummary:
+    """One item per place: a part named by a compass word ("western Tigray" beside "Tigray") and a place
+    named with its own type word ("Juba district" beside "Juba", typed district) are mentions of the listed
+    place (the guide's aliases), not places of their own; "Hama province" beside the city "Hama" stays."""
+    items = list(data.locations)
+    by_name = {_loose(loc.name): loc for loc in items}
+    for loc in list(items):
+        host = None
+        if m := _COMPASS_OF.match(loc.name.strip()):
+            host = by_name.get(_loose(m.group("place")))
+        elif m := _KIND_TAIL.match(loc.name.strip()):
+            bare = by_name.get(_loose(m.group("place")))
+            kind = m.group("kind").casefold()
+            if bare is not None and bare.type == _KIND_OF_TYPE.get(kind, kind):
+                host = bare
+        if host is None or host is loc or host not in items or loc not in items:
+            continue
+        items = _fold_into(items, loc, host)
+        by_name = {_loose(x.name): x for x in items}
+    if len(items) == len(data.locations):
+        return data
+    folded = {_loose(m): x.name for x in items for m in x.aliases}
+    items = [x.model_copy(update={"within": folded.get(_loose(x.within), x.within)}) if x.within else x for x in items]
+    items = [
+        x.model_copy(update={"within": None}) if x.within and _loose(x.within) == _loose(x.name) else x for x in items
+    ]
+    return data.model_copy(update={"locations": items})
+
+
 def tidy_places(data: ConflictSummary, article: str) -> ConflictSummary:
     """The last mends of the location list: a name with a clause after a comma keeps the name ("North
     Waziristan, a district of ..." -> "North Waziristan", or goes when that is listed); a place named with

@@ -184,3 +184,33 @@ def test_a_place_forces_move_to_is_kept_as_it_is() -> None:
                          origin=None, status="arrived")  # fmt: skip
     data = _data([_b("Garan troops")], [_loc("Ulma, a district of Sefa", "district")], [sent])
     assert tidy_places(data, article) is data
+
+
+def test_compass_parts_and_type_words_fold_into_the_listed_place() -> None:
+    from summarizer.actors import fold_place_variants
+    from summarizer.schema import Location
+
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[],
+        locations=[
+            Location(name="Harn", aliases=[], type="region", within=None),
+            Location(name="Brisk", aliases=[], type="town", within="western Harn"),
+            Location(name="western Harn", aliases=[], type="region", within=None),
+            Location(name="Tolm", aliases=[], type="district", within="Harn"),
+            Location(name="Tolm district", aliases=[], type="district", within="Harn"),
+            Location(name="Kessel", aliases=[], type="city", within=None),
+            Location(name="Kessel province", aliases=[], type="province", within=None),  # another place
+        ],
+        reinforcements=[],
+        quotes=[],
+    )
+    out = fold_place_variants(data)
+    assert [(x.name, x.aliases, x.within) for x in out.locations] == [
+        ("Harn", ["western Harn"], None),
+        ("Brisk", [], "Harn"),
+        ("Tolm", ["Tolm district"], "Harn"),
+        ("Kessel", [], None),
+        ("Kessel province", [], None),
+    ]
+    assert fold_place_variants(out) == out
