@@ -86,8 +86,9 @@ _FORCE_WORD = re.compile(
 
 
 def names_forces(forces: str) -> bool:
-    """Whether a reinforcement's ``forces`` names troops, fighters, weapons or equipment."""
-    return bool(_FORCE_WORD.search(forces))
+    """Whether a reinforcement's ``forces`` names troops, fighters, weapons or equipment, and some: not "no
+    troops" or "none of its soldiers" (forces denied are none sent)."""
+    return bool(_FORCE_WORD.search(forces)) and not re.match(r"\s*(?:no|none|not|neither|nor|without)\b", forces, re.I)
 
 
 def _nearest(article: str, anchor: str, name: str) -> int:

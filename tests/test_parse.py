@@ -244,6 +244,8 @@ def test_reinforcements_must_name_what_is_sent() -> None:
         "information minister",
         "glide bombs",
         "cut the highway between Tolin and Kessar",
+        "no troops",
+        "none of its soldiers",
     ):
         assert not names_forces(forces), forces
     article = "The Dorvan army sent two battalions to Tolin in 2023. Fighting went on for two days of fighting."
