@@ -218,7 +218,7 @@ def short_pass_int8(model: nn.Module, cache: Path | None = None) -> int:
     def wrapped(name: str) -> nn.Module:
         linear = model.get_submodule(name)
         if cached:
-            rows = (cached[f"{name}.q"], cached[f"{name}.scale"])
+            rows = (cached.pop(f"{name}.q"), cached.pop(f"{name}.scale"))  # each freed once packed
         else:
             rows = _int8_rows(linear.weight.detach())
             fresh[f"{name}.q"], fresh[f"{name}.scale"] = rows
@@ -285,10 +285,12 @@ def cast_keeping_embedding(model: nn.Module, dtype: torch.dtype) -> nn.Module:
     tied = head is not None and getattr(head, "weight", None) is getattr(emb, "weight", False)
     # a weight tied to an unquantized LM head is cast with it
     weight = emb.weight.data if isinstance(emb, nn.Embedding) and not tied else None
+    if weight is None or weight.dtype == dtype:
+        return model.to(dtype)
+    emb.weight.data = weight.new_empty(0)  # out of the cast's way: no float32 copy, not even for a moment
     model.to(dtype)
-    if weight is not None and weight.dtype != dtype:
-        emb.weight.data = weight
-        emb.register_forward_hook(_rows_as(dtype))
+    emb.weight.data = weight
+    emb.register_forward_hook(_rows_as(dtype))
     return model
 
 
