@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from summarizer.candidates import used_as_adjective
-from summarizer.parse import _fold_into, _merge_acronyms, _stems, merge_state_forces, state_of
+from summarizer.parse import _COMPASS, _fold_into, _merge_acronyms, _stems, merge_state_forces, state_of, unbracketed
 from summarizer.schema import MAX_ALIASES, Belligerent, ConflictSummary
 from summarizer.second_look import _demonym
 from summarizer.textspans import fold
@@ -193,9 +193,7 @@ def _acronym_of_actor(name: str, article: str, mentions: set[str]) -> bool:
 _NAME_GOES_ON = re.compile(r"(?:\b(?:of|for|in|and|de|al)\s+(?:the\s+)?|\b(?!The\b|A\b|An\b)[A-Z][\w'’-]*\s+)$")
 
 
-_COMPASS_OF = re.compile(
-    r"^(?:the\s+)?(?:north|south|east|west|central|(?:north|south)-?(?:east|west))(?:ern)?\s+(?P<place>.+)$", re.I
-)
+_COMPASS_OF = re.compile(rf"^(?:the\s+)?{_COMPASS}\s+(?P<place>.+)$", re.I)
 _KIND_TAIL = re.compile(
     r"^(?P<place>.+?)\s+(?P<kind>district|province|region|state|governorate|county|territory|city|town|village)$", re.I
 )
@@ -241,7 +239,7 @@ def tidy_places(data: ConflictSummary, article: str) -> ConflictSummary:
     a body of armed men ("Georgian military") or an adjective of nationality ("Pakistani", the guide's "no
     nationality adjectives") is no location. A place that a reinforcement names is kept."""
     actors = {fold(b.name) for b in data.belligerents}  # not aliases: a capital can be a side's alias and a place
-    actors |= {fold(re.sub(r"\s*\([^()]*\)$", "", b.name)) for b in data.belligerents}  # "FMLN" bracket left out
+    actors |= {fold(unbracketed(b.name)) for b in data.belligerents}  # "FMLN" bracket left out
     mentions = {_loose(m) for b in data.belligerents for m in [b.name, *b.aliases]}
     moved = {fold(x) for r in data.reinforcements for x in (r.destination, r.origin) if x}
     listed = {fold(loc.name) for loc in data.locations}

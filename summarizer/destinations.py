@@ -102,25 +102,34 @@ def _listed_in(listed: dict[str, str], name: str) -> str | None:
     return listed[min(holders, key=len)] if holders else None
 
 
+def _listed_between(article: str, lo: int, hi: int, listed: dict[str, str], avoid: set[str]) -> list[tuple[int, str]]:
+    """(offset, listed name) of each whole mention of a listed place in ``article[lo:hi]``, but those in
+    ``avoid``."""
+    out = []
+    for key, name in listed.items():
+        if fold(name) in avoid:
+            continue
+        for m in re.finditer(r"\s+".join(map(re.escape, key.split())), article[lo:hi], re.IGNORECASE):
+            if is_whole(article, lo + m.start(), m.group()):
+                out.append((lo + m.start(), name))
+    return out
+
+
 def destination_in(article: str, at: int, length: int, listed: dict[str, str], avoid: set[str]) -> str | None:
     """The place the sentence around ``article[at:at+length]`` sends the forces to, or None."""
     lo, hi = _sentence(article, at)
     strong: list[tuple[int, str]] = []
     weak: list[tuple[int, str]] = []
-    for key, name in listed.items():
-        if fold(name) in avoid:
+    for s, name in _listed_between(article, lo, hi, listed, avoid):
+        if at <= s < at + length:
             continue
-        for m in re.finditer(r"\s+".join(map(re.escape, key.split())), article[lo:hi], re.IGNORECASE):
-            s = lo + m.start()
-            if not is_whole(article, s, m.group()) or at <= s < at + length:
-                continue
-            before = article[lo:s]
-            if _LEFT_FROM.search(before):
-                continue  # "from the military base at Mozdok": where they come from
-            if _STRONG.search(before):
-                strong.append((s, name))
-            elif _WEAK.search(before):
-                weak.append((s, name))
+        before = article[lo:s]
+        if _LEFT_FROM.search(before):
+            continue  # "from the military base at Mozdok": where they come from
+        if _STRONG.search(before):
+            strong.append((s, name))
+        elif _WEAK.search(before):
+            weak.append((s, name))
     for m in _NAMED_AFTER.finditer(article, lo, hi):
         name = m.group(1)
         if is_place_name(name) and fold(name) not in avoid:
@@ -209,13 +218,9 @@ def arrival_place(article: str, at: int, listed: dict[str, str], avoid: set[str]
             return None
         text = article[lo:hi]
         if _BACK_REFERENCE.match(text.lstrip()):
-            found = []
-            for key, name in listed.items():
-                if fold(name) in avoid:
-                    continue
-                for m in re.finditer(r"\s+".join(map(re.escape, key.split())), text, re.IGNORECASE):
-                    if is_whole(article, lo + m.start(), m.group()) and _ARRIVED.search(text[: m.start()]):
-                        found.append((m.start(), name))
+            found = [
+                (s, n) for s, n in _listed_between(article, lo, hi, listed, avoid) if _ARRIVED.search(article[lo:s])
+            ]
             if found:
                 return min(found)[1]
         end = hi

@@ -261,6 +261,11 @@ def _fragments(locations: list[dict[str, Any]], article: str) -> list[dict[str, 
     return kept
 
 
+def unbracketed(s: str) -> str:
+    """``s`` stripped, without a bracket at its end ("Malian Armed Forces (FAMa)" -> "Malian Armed Forces")."""
+    return re.sub(r"\s*\([^()]*\)$", "", s.strip())
+
+
 def is_place_name(name: str) -> bool:
     """True for a string that can name a place: no sentence inside it, opening with a capital (or a word
     such as "western"), and not ending in a word for people or an institution (``_NOT_A_PLACE``; a
@@ -272,7 +277,7 @@ def is_place_name(name: str) -> bool:
     first = words[0]
     if not (first[0].isupper() or first[0].isdigit() or first.casefold() in _PLACE_OPENERS or _PARTICLE.match(first)):
         return False
-    return not _NOT_A_PLACE.search(re.sub(r"\s*\([^()]*\)$", "", name)) and not _OFFICE.search(name)
+    return not _NOT_A_PLACE.search(unbracketed(name)) and not _OFFICE.search(name)
 
 
 def _drop_partial_words(data: dict[str, Any], article: str) -> dict[str, Any]:
@@ -504,14 +509,10 @@ def _loosely_akin(alias: str, names: list[str]) -> bool:
     return any(a == b or len(os.path.commonprefix([a, b])) >= 5 for a in _stems(alias) for b in stems)
 
 
-def _unbracketed(s: str) -> str:
-    return re.sub(r"\s*\([^()]*\)$", "", s.strip())
-
-
 def _body_of(body: str, known: list[str], article: str | None) -> bool:
     """Whether the body named ``body`` ("Libyan National Army (LNA)") is the actor of one of the ``known``
     names: its acronym in brackets is one, ``names_same`` says so, or they share a distinctive word."""
-    bare = _unbracketed(body)
+    bare = unbracketed(body)
     bracket = body.strip()[len(bare) :].strip(" ()")
     loose = {_loose(k) for k in known}
     return (
@@ -531,9 +532,9 @@ def actor_mentions(name: str, aliases: list[str], article: str | None, countries
     listed ``countries``) keeps its own bodies, named without another place or people ("Royal Armed
     Forces" under "Morocco")."""
     kept = [a for a in aliases if not _clause(a)]
-    bodies = [a for a in kept if is_proper_name(_unbracketed(a)) and _BODY_HEAD.search(_unbracketed(a))]
+    bodies = [a for a in kept if is_proper_name(unbracketed(a)) and _BODY_HEAD.search(unbracketed(a))]
     if article is not None and state_of(name, article, countries) is not None:
-        bodies = [a for a in bodies if not _stems(_unbracketed(a)) <= _STATE_BODY_WORDS]
+        bodies = [a for a in bodies if not _stems(unbracketed(a)) <= _STATE_BODY_WORDS]
     known = [name, *[a for a in kept if a not in bodies]]
     changed = True
     while changed:
@@ -845,7 +846,7 @@ def state_of(name: str, article: str, countries: set[str] = frozenset()) -> str 
     "Sudanese Armed Forces" -> "Sudan"; a name in ``countries``, folded, is its own state), else None.
     A demonym's state must be a listed country or a word of the article ("Somali" -> "Somalia"); an
     acronym in brackets after the name is left out ("Sudanese Armed Forces (SAF)")."""
-    name = re.sub(r"\s*\([^()]*\)$", "", name.strip())
+    name = unbracketed(name)
     if m := _STATE_POSSESSIVE.match(name):
         return m.group("state")
     if m := _STATE_DEMONYM.match(name):
