@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from summarizer.candidates import used_as_adjective
+from summarizer.countries import country_of_capital, stands_for
 from summarizer.parse import _COMPASS, _fold_into, _merge_acronyms, _stems, merge_state_forces, state_of, unbracketed
 from summarizer.schema import MAX_ALIASES, Belligerent, ConflictSummary
 from summarizer.second_look import _demonym
@@ -295,3 +296,49 @@ def tidy_places(data: ConflictSummary, article: str) -> ConflictSummary:
             loc = loc.model_copy(update={"within": renamed[loc.within]})
         fixed.append(loc)
     return data.model_copy(update={"locations": fixed})
+
+
+def fold_capitals(data: ConflictSummary, article: str) -> ConflictSummary:
+    """A belligerent named by a capital ("Zagreb", "Moscow") becomes an alias of the listed actor that is
+    its country or the country's own body ("Croatian National Guard", "Russia"), the first such one; a
+    sender named by a capital ("Bangui") is that actor. A capital whose country no listed actor is keeps
+    its item: it stands for the state, and the guide's name for that is the capital's side."""
+    items = list(data.belligerents)
+    hosts: dict[str, Belligerent | None] = {}
+
+    def host_of(capital: str) -> Belligerent | None:
+        country = country_of_capital(unbracketed(capital))
+        if country is None:
+            return None
+        if country not in hosts:
+            hosts[country] = next(
+                (
+                    b
+                    for b in items
+                    if country_of_capital(unbracketed(b.name)) is None
+                    and (
+                        any(stands_for(m, country) for m in [b.name, *b.aliases])
+                        or fold(state_of(b.name, article) or "") == fold(country)
+                    )
+                ),
+                None,
+            )
+        return hosts[country]
+
+    renamed: dict[str, str] = {}
+    for b in list(items):
+        host = host_of(b.name)
+        if host is not None:
+            target = next(x for x in items if x.name == host.name)
+            items = _fold_into(items, b, target)
+            hosts = {}  # the host changed: look it up again
+            renamed.update({fold(m): target.name for m in [b.name, *b.aliases]})
+    senders = []
+    for r in data.reinforcements:
+        to = renamed.get(fold(r.sender))
+        if to is None and (host := host_of(r.sender)) is not None:
+            to = host.name
+        senders.append(r if to is None else r.model_copy(update={"sender": to}))
+    if items == data.belligerents and senders == data.reinforcements:
+        return data
+    return data.model_copy(update={"belligerents": items, "reinforcements": senders})

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.actors import fold_place_variants, tidy_actors, tidy_places
+from summarizer.actors import fold_capitals, fold_place_variants, tidy_actors, tidy_places
 from summarizer.aimed import aimed_at_model
 from summarizer.article import ArticleError, check_article, plain_text
 from summarizer.backends import Backend, GenerationResult, load_backend
@@ -299,7 +299,7 @@ class Summarizer:
             data = no_conflict(data)
         if is_control(looks, text, self.armed_min_logodds):
             data = no_conflict(data)
-        data = merge_state_forces(actors_not_forces(split_unit_aliases(data)), text)
+        data = fold_capitals(merge_state_forces(actors_not_forces(split_unit_aliases(data)), text), text)
         data = add_unlisted_places(fill_destinations(drop_unmoved(add_movements(data, text), text), text), {})
         data = fold_place_variants(full_place_names(add_dateline_country(drop_speaker_bases(data, text), text), text))
         data = add_unwritten_quotes(data, text)

@@ -214,3 +214,38 @@ def test_compass_parts_and_type_words_fold_into_the_listed_place() -> None:
         ("Kessel province", [], None),
     ]
     assert fold_place_variants(out) == out
+
+
+def test_a_capital_named_as_a_belligerent_or_sender_is_its_countrys_listed_body() -> None:
+    from summarizer.actors import fold_capitals
+
+    article = (
+        "Zagreb sent a column of volunteers toward Vinkovci, where the Croatian National Guard held the road. "
+        "The Yugoslav army shelled the town."
+    )
+    sent = Reinforcement(
+        sender="Zagreb", forces="a column of volunteers", destination="Vinkovci", origin=None, status="under_way"
+    )
+    data = _data(
+        [_b("Yugoslav army"), _b("Zagreb", ["Croatia"], side="Croatia"), _b("Croatian National Guard", side="Croatia")],
+        reinforcements=[sent],
+    )
+    out = fold_capitals(data, article)
+    assert _names(out) == [("Yugoslav army", []), ("Croatian National Guard", ["Zagreb", "Croatia"])]
+    assert out.reinforcements[0].sender == "Croatian National Guard"
+    # a sender named by a capital, with no item of its own, is also the country's body
+    alone = fold_capitals(
+        _data([_b("Central African army")], reinforcements=[sent.model_copy(update={"sender": "Bangui"})]), ""
+    )
+    assert alone.reinforcements[0].sender == "Central African army"
+
+
+def test_a_capital_whose_country_no_item_is_keeps_its_item() -> None:
+    from summarizer.actors import fold_capitals
+
+    # "Damascus" is Syria's capital, but the Syrian Democratic Forces are no body of the Syrian state
+    data = _data([_b("Syrian Democratic Forces", side="SDF"), _b("Damascus", side="government")])
+    assert fold_capitals(data, "Damascus and the Syrian Democratic Forces clashed.") == data
+    # a place that is no capital is left alone
+    data = _data([_b("Russia"), _b("Kharkiv", side="Ukraine")])
+    assert fold_capitals(data, "Russia attacked Kharkiv.") == data
