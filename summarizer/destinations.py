@@ -41,7 +41,7 @@ _NAMED_AFTER = re.compile(
     r"((?:al-|el-)?[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*){0,3})"
 )
 # A place in a phrase of origin: "from the military base at", "from positions near".
-_LEFT_FROM = re.compile(r"\bfrom\s+(?:[\w'’-]+\s+){0,4}$", re.I)
+_LEFT_FROM = re.compile(r"\bfrom\s+(?:(?!(?:to|toward|towards|into|for|via|and|reach\w*)\s)[\w'’-]+\s+){0,4}$", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
 
 
@@ -115,8 +115,11 @@ def _listed_between(article: str, lo: int, hi: int, listed: dict[str, str], avoi
     return out
 
 
-def destination_in(article: str, at: int, length: int, listed: dict[str, str], avoid: set[str]) -> str | None:
-    """The place the sentence around ``article[at:at+length]`` sends the forces to, or None."""
+def destination_in(
+    article: str, at: int, length: int, listed: dict[str, str], avoid: set[str], strong_only: bool = False
+) -> str | None:
+    """The place the sentence around ``article[at:at+length]`` sends the forces to, or None; with
+    ``strong_only``, only one after a word of direction ("to", "toward", "into", ...)."""
     lo, hi = _sentence(article, at)
     strong: list[tuple[int, str]] = []
     weak: list[tuple[int, str]] = []
@@ -134,7 +137,7 @@ def destination_in(article: str, at: int, length: int, listed: dict[str, str], a
         name = m.group(1)
         if is_place_name(name) and fold(name) not in avoid:
             strong.append((m.start(1), _listed_in(listed, name) or name))
-    for found in (strong, weak):
+    for found in (strong, weak) if not strong_only else (strong,):
         if found:  # the first after the forces, else the last before them
             after = [f for f in found if f[0] >= at]
             return _with_kind(article, *(min(after) if after else max(found)))
@@ -227,6 +230,34 @@ def arrival_place(article: str, at: int, listed: dict[str, str], avoid: set[str]
     return None
 
 
+def _written_once(article: str, forces: str) -> bool:
+    """Whether the article writes ``forces`` once, as whole words (then its sentence is theirs)."""
+    return len([s for s in occurrences(article, forces) if is_whole(article, s, forces)]) == 1
+
+
+def _origin_not_destination(
+    article: str, at: int, r: Reinforcement, listed: dict[str, str], actors: set[str], types: dict[str, str]
+) -> Reinforcement:
+    """``r`` with its destination mended from the forces' sentence (at ``at``): one the sentence writes
+    only after "from" ("would arrive from neighbouring Sonora state") is where they come from, so it
+    becomes the origin and the destination is null (filled later); one the sentence does not write at
+    all gives way to the place the sentence sends them to after a word of direction ("moving north from
+    the Qayyara air base toward the southern edge of Mosul"), unless that place is a wide one (a country,
+    region, province or district) that may hold the model's."""
+    lo, hi = _sentence(article, at)
+    dest = r.destination or ""
+    spots = [lo + s for s in occurrences(article[lo:hi], dest) if is_whole(article, lo + s, dest)]
+    if spots and all(_LEFT_FROM.search(article[lo:s]) for s in spots):
+        return r.model_copy(update={"destination": None, "origin": dest})
+    if not spots and not has_whole_word(fold(article[lo:hi]), fold(dest)):
+        avoid = {fold(x) for x in (r.origin, r.sender) if x} | actors
+        there = destination_in(article, at, len(r.forces), listed, avoid, strong_only=True)
+        # a wide place there ("to the province of Harn") leaves the model's more specific one ("Tolm")
+        if there and fold(there) != fold(dest) and types.get(fold(listed.get(fold(there), there))) not in _WIDE:
+            return r.model_copy(update={"destination": there})
+    return r
+
+
 def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
     """Reinforcements whose destination is null or names no place get the place their sentence sends
     them to, else the story's main place; a destination that is a place name is kept."""
@@ -238,9 +269,11 @@ def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
     types = {fold(m): loc.type for loc in data.locations for m in [loc.name, *loc.aliases]}
     out = []
     for r in data.reinforcements:
+        at = _forces_at(article, r)
+        if r.destination and is_place_name(r.destination) and at is not None and _written_once(article, r.forces):
+            r = _origin_not_destination(article, at, r, listed, actors, types)
         if r.destination and is_place_name(r.destination):
             whole = _whole_name(article, data, r.destination)
-            at = _forces_at(article, r)
             if whole == r.destination and at is not None:
                 whole = _kind_in_sentence(article, at, whole)
             if at is not None and types.get(fold(whole)) in _WIDE:
@@ -249,7 +282,6 @@ def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
             out.append(r if whole == r.destination else r.model_copy(update={"destination": whole}))
             continue
         avoid = {fold(x) for x in (r.origin, r.sender) if x} | actors
-        at = _forces_at(article, r)
         dest = destination_in(article, at, len(r.forces), listed, avoid) if at is not None else None
         dest = dest or (None if at is not None and to_an_actor(article, at) else main_place(data, article, avoid))
         out.append(r.model_copy(update={"destination": dest}))

@@ -48,7 +48,10 @@ def test_destination_that_names_no_place_is_replaced() -> None:
 
 
 def test_a_place_name_given_by_the_model_is_kept() -> None:
-    assert _one("two frigates", "Kessel") == "Kessel"
+    # a place the forces' sentence writes (not after "from") stays, even beside a better one
+    assert _one("two frigates", "Dunmore") == "Dunmore"
+    # "left Dunmore toward Marran": a place the sentence does not write gives way to the one it sends them to
+    assert _one("two frigates", "Kessel") == "Marran"
 
 
 def test_without_a_place_in_the_sentence_the_main_place_stands() -> None:
@@ -212,3 +215,29 @@ def test_a_wide_destination_takes_where_the_same_forces_arrived_next() -> None:
     assert fill_destinations(_summary([town], locs), article).reinforcements[0].destination == "Tolm"
     other = article.replace("The troops, including a commando unit,", "Refugees")
     assert fill_destinations(_summary([sent], locs), other).reinforcements[0].destination == "Harn"
+
+
+def test_a_destination_the_sentence_writes_only_after_from_is_the_origin() -> None:
+    article = (
+        "VELDA (Wire) - Fighting went on in Marran. Marran was shelled again.\n"
+        "Another 400 marines would arrive from neighbouring Dunmore next week, the navy said."
+    )
+    r = Reinforcement(sender="navy", forces="400 marines", destination="Dunmore", origin=None, status="planned")
+    out = fill_destinations(_summary([r]), article).reinforcements[0]
+    assert (out.destination, out.origin) == ("Marran", "Dunmore")
+
+
+def test_a_destination_the_sentence_does_not_write_gives_way_to_where_it_sends_them() -> None:
+    article = (
+        "VELDA (Wire) - Fighting went on in Marran and near Kessel.\n"
+        "An armoured brigade was moving north from Dunmore toward the southern edge of Marran, an officer said."
+    )
+    r = Reinforcement(sender="navy", forces="armoured brigade", destination="Kessel", origin=None, status="under_way")
+    assert fill_destinations(_summary([r]), article).reinforcements[0].destination == "Marran"
+    # "from X toward Y": Y is where they go, not a place in the phrase of origin
+    r = r.model_copy(update={"destination": None})
+    assert fill_destinations(_summary([r]), article).reinforcements[0].destination == "Marran"
+    # forces written in several sentences: the model's destination stays
+    twice = article + "\nThe armoured brigade fought near Kessel."
+    r = r.model_copy(update={"destination": "Kessel"})
+    assert fill_destinations(_summary([r]), twice).reinforcements[0].destination == "Kessel"
