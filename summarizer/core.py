@@ -15,7 +15,7 @@ from summarizer.chunking import merge, split_chunks
 from summarizer.destinations import add_dateline_country, fill_destinations, full_place_names
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground, reread, to_article
-from summarizer.movements import add_movements, drop_unmoved
+from summarizer.movements import add_movements, drop_unmoved, one_per_movement
 from summarizer.parse import (
     actors_not_forces,
     add_unwritten_quotes,
@@ -300,7 +300,9 @@ class Summarizer:
         if is_control(looks, text, self.armed_min_logodds):
             data = no_conflict(data)
         data = fold_capitals(merge_state_forces(actors_not_forces(split_unit_aliases(data)), text), text)
-        data = add_unlisted_places(fill_destinations(drop_unmoved(add_movements(data, text), text), text), {})
+        data = add_unlisted_places(
+            one_per_movement(fill_destinations(drop_unmoved(add_movements(data, text), text), text)), {}
+        )
         data = fold_place_variants(full_place_names(add_dateline_country(drop_speaker_bases(data, text), text), text))
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))

@@ -115,11 +115,8 @@ def _listed_between(article: str, lo: int, hi: int, listed: dict[str, str], avoi
     return out
 
 
-def destination_in(
-    article: str, at: int, length: int, listed: dict[str, str], avoid: set[str], strong_only: bool = False
-) -> str | None:
-    """The place the sentence around ``article[at:at+length]`` sends the forces to, or None; with
-    ``strong_only``, only one after a word of direction ("to", "toward", "into", ...)."""
+def destination_in(article: str, at: int, length: int, listed: dict[str, str], avoid: set[str]) -> str | None:
+    """The place the sentence around ``article[at:at+length]`` sends the forces to, or None."""
     lo, hi = _sentence(article, at)
     strong: list[tuple[int, str]] = []
     weak: list[tuple[int, str]] = []
@@ -137,7 +134,7 @@ def destination_in(
         name = m.group(1)
         if is_place_name(name) and fold(name) not in avoid:
             strong.append((m.start(1), _listed_in(listed, name) or name))
-    for found in (strong, weak) if not strong_only else (strong,):
+    for found in (strong, weak):
         if found:  # the first after the forces, else the last before them
             after = [f for f in found if f[0] >= at]
             return _with_kind(article, *(min(after) if after else max(found)))
@@ -241,9 +238,9 @@ def _origin_not_destination(
     """``r`` with its destination mended from the forces' sentence (at ``at``): one the sentence writes
     only after "from" ("would arrive from neighbouring Sonora state") is where they come from, so it
     becomes the origin and the destination is null (filled later); one the sentence does not write at
-    all gives way to the place the sentence sends them to after a word of direction ("moving north from
-    the Qayyara air base toward the southern edge of Mosul"), unless that place is a wide one (a country,
-    region, province or district) that may hold the model's."""
+    all gives way to the place the sentence sends them to ("moving north from the Qayyara air base toward
+    the southern edge of Mosul"; ``destination_in``), unless that place is a wide one (a country, region,
+    province or district) that may hold the model's."""
     lo, hi = _sentence(article, at)
     dest = r.destination or ""
     spots = [lo + s for s in occurrences(article[lo:hi], dest) if is_whole(article, lo + s, dest)]
@@ -251,7 +248,7 @@ def _origin_not_destination(
         return r.model_copy(update={"destination": None, "origin": dest})
     if not spots and not has_whole_word(fold(article[lo:hi]), fold(dest)):
         avoid = {fold(x) for x in (r.origin, r.sender) if x} | actors
-        there = destination_in(article, at, len(r.forces), listed, avoid, strong_only=True)
+        there = destination_in(article, at, len(r.forces), listed, avoid)
         # a wide place there ("to the province of Harn") leaves the model's more specific one ("Tolm")
         if there and fold(there) != fold(dest) and types.get(fold(listed.get(fold(there), there))) not in _WIDE:
             return r.model_copy(update={"destination": there})

@@ -463,26 +463,58 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
 # Words that tell of forces sent, moving, arriving or being gathered (the guide's "sends, moves or
 # mobilises toward an area"); a reinforcement whose forces stand in no sentence with one is not one.
 _MOVEMENT_CUE = re.compile(
-    r"\b(?:sen[dt]\w*|deploy\w*|dispatch\w*|arriv\w*|reinforc\w*|mov(?:e|ed|es|ing)|rush\w*|mobili[sz]\w*"
+    r"\b(?:send(?:s|ing)?|sent|deploy\w*|dispatch\w*|arriv\w*|reinforc\w*|mov(?:e|ed|es|ing)|rush\w*|mobili[sz]\w*"
     r"|flown|flew|fly\w*|airlift\w*|brought|bring\w*|head(?:ed|ing|s)?|en route|pour\w*|mass(?:ed|ing)"
     r"|land(?:ed|ing|s)?|reach(?:ed|ing|es)?|cross(?:ed|ing|es)?|roll(?:ed|ing|s)?|stream(?:ed|ing|s)?"
     r"|concentrat\w*|redeploy\w*|bolster\w*|join\w*|transferr?\w*|suppl(?:y|ies|ied|ying)|deliver\w*|convoy\w*"
-    r"|advanc\w*|march\w*|withdr\w*|pull\w*|recruit\w*|call(?:ed)? up|drafted|amass\w*|build-?up|buil[dt]\w* up"
+    r"|advanc\w*|march\w*|pull\w*|recruit\w*|call(?:ed)? up|drafted|amass\w*|build-?up|buil[dt]\w* up"
     r"|on (?:their|its|the) way|shipp?\w*|station\w*|posted|positioned|left|depart\w*|set (?:off|out)|travel\w*)\b",
     re.IGNORECASE,
 )
 
 
+# The forces doing the fighting themselves: "warplanes carried out dozens of air strikes".
+_STRIKING = re.compile(
+    r"\s+(?:(?:have|has|had)\s+)?(?:carried out|conducted|launched|struck|bombed|shelled|pounded|hit|attacked"
+    r"|fired)\b",
+    re.I,
+)
+
+
 def drop_unmoved(data: ConflictSummary, article: str) -> ConflictSummary:
     """The answer without reinforcements whose forces the article names only in sentences that tell of no
-    movement ("Peshmerga forces ... shelled Islamic State positions", "with the help of clan militias");
-    forces not found as written are kept."""
+    movement ("Peshmerga forces ... shelled Islamic State positions", "with the help of clan militias"),
+    or where the forces themselves strike ("warplanes carried out dozens of air strikes to halt the
+    advance"); forces not found as written are kept."""
     keep = []
     for r in data.reinforcements:
         spots = [s for s in occurrences(article, r.forces) if s >= 0]
-        moved = not spots or any(_MOVEMENT_CUE.search(article[slice(*_sentence(article, s))]) for s in spots)
+        moved = not spots or any(
+            _MOVEMENT_CUE.search(article[slice(*_sentence(article, s))])
+            and not _STRIKING.match(article, s + len(r.forces))
+            for s in spots
+        )
         if moved:
             keep.append(r)
+    if len(keep) == len(data.reinforcements):
+        return data
+    return data.model_copy(update={"reinforcements": keep})
+
+
+def one_per_movement(data: ConflictSummary) -> ConflictSummary:
+    """The answer with one reinforcement per movement: a later one that goes from the same place to the same
+    place as an earlier one ("Reinforcements from Osh ... on their way to the Leilek district", listed again
+    as the "troops" the border service told of) is the same movement told again, and goes (the guide: one
+    movement told several times is one item)."""
+    seen: set[tuple[str, str]] = set()
+    keep = []
+    for r in data.reinforcements:
+        if r.destination and r.origin:
+            key = (fold(r.destination), fold(r.origin))
+            if key in seen:
+                continue
+            seen.add(key)
+        keep.append(r)
     if len(keep) == len(data.reinforcements):
         return data
     return data.model_copy(update={"reinforcements": keep})

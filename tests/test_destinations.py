@@ -237,6 +237,13 @@ def test_a_destination_the_sentence_does_not_write_gives_way_to_where_it_sends_t
     # "from X toward Y": Y is where they go, not a place in the phrase of origin
     r = r.model_copy(update={"destination": None})
     assert fill_destinations(_summary([r]), article).reinforcements[0].destination == "Marran"
+    # no word of direction there: a place "in", "at" or "near" stands
+    told = (
+        "VELDA (Wire) - Kessel fell.\nThe Front also brought in fighters from Dunmore, according to sources in Marran."
+    )
+    r = r.model_copy(update={"forces": "fighters from Dunmore", "destination": "Kessel"})
+    assert fill_destinations(_summary([r]), told).reinforcements[0].destination == "Marran"
+    r = r.model_copy(update={"forces": "armoured brigade"})
     # forces written in several sentences: the model's destination stays
     twice = article + "\nThe armoured brigade fought near Kessel."
     r = r.model_copy(update={"destination": "Kessel"})

@@ -263,3 +263,44 @@ def test_a_number_with_a_thousands_comma_stays_in_the_forces() -> None:
     assert [(m.forces, m.status) for m in find_movements(sent)] == [("about 1,000 more soldiers", "arrived")]
     flown = find_movements("About 1,500 Ostian soldiers with tanks were flown to Brisk on Monday.")
     assert [m.forces for m in flown] == ["About 1,500 Ostian soldiers with tanks"]
+
+
+def test_forces_that_strike_or_are_sentenced_are_not_moved() -> None:
+    text = (
+        "Coalition warplanes carried out dozens of air strikes to halt the advance on Ossen. "
+        "A court sentenced 25 soldiers to death for fleeing the front near Talvik. "
+        "The army sent 300 soldiers to Ossen."
+    )
+    data = _data(
+        [
+            Reinforcement(
+                sender="Northern Army", forces="warplanes", destination="Ossen", origin=None, status="arrived"
+            ),
+            Reinforcement(
+                sender="Northern Army", forces="25 soldiers", destination="Talvik", origin=None, status="arrived"
+            ),
+            Reinforcement(
+                sender="Northern Army", forces="300 soldiers", destination="Ossen", origin=None, status="arrived"
+            ),
+        ]
+    )
+    assert [r.forces for r in drop_unmoved(data, text).reinforcements] == ["300 soldiers"]
+
+
+def test_a_movement_told_twice_from_and_to_the_same_places_is_one_item() -> None:
+    from summarizer.movements import one_per_movement
+
+    def sent(forces: str, destination: str | None, origin: str | None) -> Reinforcement:
+        return Reinforcement(
+            sender="Northern Army", forces=forces, destination=destination, origin=origin, status="under_way"
+        )
+
+    data = _data(
+        [
+            sent("troops", "Ossen district", "Talvik"),
+            sent("Reinforcements", "Ossen district", "Talvik"),
+            sent("tanks", "Ossen district", None),  # no origin: may be another movement
+            sent("drones", "Ossen district", None),
+        ]
+    )
+    assert [r.forces for r in one_per_movement(data).reinforcements] == ["troops", "tanks", "drones"]
