@@ -562,6 +562,25 @@ def place_mention(alias: str, name: str) -> bool:
     return bool(re.fullmatch(r"the(?:\s+[a-z]+){1,2}", alias.strip()))
 
 
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9-]{1,7}$")
+# Words in an alias that put another actor's name there as its backer or master ("the Rwanda-backed group",
+# "forces loyal to Haftar"), not as the alias's own body.
+_BACKER_WORDS = re.compile(r"\b(?:loyal to|backed by|allied (?:to|with)|supported by|armed by)\b", re.IGNORECASE)
+
+
+def _names_another(alias: str, name: str, others: list[str]) -> bool:
+    """Whether ``alias`` writes another listed actor's name (or acronym) as a word of its own, and not
+    ``name``: "tanks and UNITA infantry" under the South African forces, not "the Rwanda-backed group"."""
+    if has_whole_word(alias, name) or _BACKER_WORDS.search(alias):
+        return False
+    for other in others:
+        if len(other) < 3 or _norm(other) == _norm(name):
+            continue
+        if re.search(rf"(?<![\w-]){re.escape(other)}(?![\w-]|['’]s\b)", alias):
+            return True
+    return False
+
+
 def own_mentions(data: ConflictSummary, article: str | None) -> ConflictSummary:
     """Each belligerent and place keeps only the aliases that are its own mentions (``actor_mentions``,
     ``place_mention``), and any that a reinforcement, a quote or a place's ``within`` refers to."""
@@ -573,7 +592,10 @@ def own_mentions(data: ConflictSummary, article: str | None) -> ConflictSummary:
     actors = []
     for b in data.belligerents:
         mine = set(actor_mentions(b.name, b.aliases, article, countries))
-        actors.append(b.model_copy(update={"aliases": [a for a in b.aliases if a in mine or _loose(a) in used]}))
+        others = [m for x in data.belligerents if x is not b for m in [x.name, *x.aliases] if _ACRONYM.match(m)]
+        others += [x.name for x in data.belligerents if x is not b]
+        kept = [a for a in b.aliases if (a in mine and not _names_another(a, b.name, others)) or _loose(a) in used]
+        actors.append(b.model_copy(update={"aliases": kept}))
     places = [
         loc.model_copy(update={"aliases": [a for a in loc.aliases if place_mention(a, loc.name) or _loose(a) in used]})
         for loc in data.locations

@@ -52,6 +52,11 @@ _ALLIED_BETWEEN = re.compile(
     r"|,?\s*(?:allied|loyal|aligned|affiliated)\s+(?:to|with)\s+(?:the\s+)?|-(?:backed|allied|aligned|linked)\s+)$",
     re.IGNORECASE,
 )
+# Ending the words between two names: the second backs the first ("X were backed in the fighting by Y").
+_BACKED_BY = re.compile(
+    r"\b(?:backed|supported|helped|aided|assisted|joined|reinforced|armed|funded|trained)\b[^,;.]*\bby\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 # Anywhere between two names: the first fights for the second ("troops ... fighting alongside M23").
 _FOR = re.compile(
     r"\b(?:alongside|fight(?:s|ing)? for|fought for|on behalf of|in support of|to (?:help|back|support|aid))\b", re.I
@@ -146,6 +151,9 @@ def _read(data: ConflictSummary, article: str) -> tuple[set[frozenset[int]], set
                     allies.add(pair)
                     break
                 if len(gap) > _GAP or _TELLING.search(gap):
+                    break
+                if _BACKED_BY.search(gap):
+                    allies.add(pair)
                     break
                 whole_first, part_first = _WHOLE_FIRST.search(gap), _PART_FIRST.search(gap)
                 if whole_first or part_first:

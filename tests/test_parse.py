@@ -1031,3 +1031,29 @@ def test_a_place_listed_by_its_acronym_folds_into_the_place_it_abbreviates() -> 
         ("Northern Republic of Vardan", ["Vardan", "NRV"]),
         ("NATO", []),
     ]
+
+
+def test_an_alias_that_writes_another_listed_actors_name_is_not_its_own() -> None:
+    from summarizer.parse import own_mentions
+    from summarizer.schema import Belligerent
+
+    article = (
+        "Tanks and VLF infantry attacked Talvik. The Ostian Defence Force (ODF) and its ODF tanks held the town. "
+        "The Dorvan-backed group, as residents call the VLF, withdrew."
+    )
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(
+                name="Ostian Defence Force (ODF)", aliases=["ODF tanks", "VLF infantry"], side="a", role="combatant"
+            ),
+            Belligerent(name="VLF", aliases=["the Dorvan-backed group"], side="b", role="combatant"),
+            Belligerent(name="Dorvan", aliases=[], side="b", role="supporter"),
+        ],
+        locations=[],
+        reinforcements=[],
+        quotes=[],
+    )
+    out = own_mentions(data, article)
+    # "VLF infantry" names the other side; "the Dorvan-backed group" names its backer, not itself
+    assert [b.aliases for b in out.belligerents] == [["ODF tanks"], ["the Dorvan-backed group"], []]

@@ -134,3 +134,10 @@ def test_a_part_named_with_its_whole_takes_the_wholes_label_but_a_places_possess
         "government",  # "of the Hill Alliance"
         "Ossen",  # "Ossen's Free Hills Front": a place's possessive, no whole
     ]
+
+
+def test_backed_in_the_fighting_by_puts_two_together() -> None:
+    article = "Soldiers of the Northern Army were backed in the fighting by Dorvanian troops, a source said."
+    data = _data(("Northern Army", "government", "combatant"), ("Dorvanian troops", "government", "supporter"))
+    enemies, allies = relations(data, article)
+    assert frozenset((0, 1)) in allies and frozenset((0, 1)) not in enemies
