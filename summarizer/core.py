@@ -47,6 +47,7 @@ from summarizer.second_look import (
     add_belligerents,
     add_locations,
     add_unlisted_places,
+    answer_aliases,
     armed_kinds,
     camp_labels,
     drop_belligerents,
@@ -263,8 +264,9 @@ class Summarizer:
         part = fix_role_sides(backend, messages, gen.text, part, found)
         if self.actor_min_logodds is not None:
             labels = camp_labels(part)
+            aliases = answer_aliases(part)
             for name, score in found.actors.items():
-                if score > actor_floor(name, self.actor_min_logodds):
+                if score > actor_floor(name, self.actor_min_logodds, aliases):
                     found.sides[name] = side_of(backend, messages, gen.text, name, labels)
             part = add_belligerents(part, found, self.actor_min_logodds)
         if self.support_min_logodds is not None:

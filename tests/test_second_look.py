@@ -762,3 +762,16 @@ def test_a_site_written_with_its_word_takes_the_lower_cued_place_floor() -> None
     answer, data = answer_and_data()
     found = look(ScriptedScorer(), MESSAGES, answer, data, "Shells hit the Vessa bridge on Monday.\n", gate=False)
     assert "Vessa bridge" in found.cued
+
+
+def test_a_body_named_on_its_own_passes_a_lower_floor_unless_the_answer_gives_it_as_an_alias() -> None:
+    _, data = answer_and_data()
+    # a body of its own at 0.5 is added; "Armed Forces" has no word of its own, "Vasko" names no body, and
+    # 0.25 is under the floor
+    found = Look(actors={"Kessar River Alliance": 0.5, "Armed Forces": 0.5, "Kessar Brigade": 0.25, "Vasko": 0.5})
+    added = add_belligerents(data, found, 1.25).belligerents[len(data.belligerents) :]
+    assert [b.name for b in added] == ["Kessar River Alliance"]
+    given = data.model_copy(
+        update={"belligerents": [data.belligerents[0].model_copy(update={"aliases": ["Kessar River Alliance"]})]}
+    )
+    assert [b.name for b in add_belligerents(given, found, 1.25).belligerents[1:]] == []
