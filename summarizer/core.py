@@ -12,7 +12,7 @@ from summarizer.aimed import aimed_at_model
 from summarizer.article import ArticleError, check_article, plain_text
 from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.chunking import merge, split_chunks
-from summarizer.destinations import add_dateline_country, fill_destinations, full_place_names
+from summarizer.destinations import add_dateline_country, add_home_countries, fill_destinations, full_place_names
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground, reread, to_article
 from summarizer.movements import add_movements, drop_unmoved, one_per_movement
@@ -305,7 +305,8 @@ class Summarizer:
         data = add_unlisted_places(
             one_per_movement(fill_destinations(drop_unmoved(add_movements(data, text), text), text)), {}
         )
-        data = fold_place_variants(full_place_names(add_dateline_country(drop_speaker_bases(data, text), text), text))
+        data = drop_speaker_bases(data, text)
+        data = fold_place_variants(full_place_names(add_home_countries(add_dateline_country(data, text), text), text))
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = tidy_places(tidy_actors(split_enemy_sides(data, text), text), text)

@@ -70,3 +70,9 @@ def stands_for(name: str, country: str) -> bool:
             if _STATE_BODY.match(stripped[len(adjective) + 1 :]):
                 return True
     return False
+
+
+def is_country(name: str) -> bool:
+    """Whether ``name`` is a country's name or another spelling of it ("Mali", "Kyrgyzstan"; not
+    "Salvador", whose country is "El Salvador")."""
+    return _key(name) in _table()[2]

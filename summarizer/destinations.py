@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 
 from summarizer.candidates import SITE_WORDS, only_in
-from summarizer.parse import is_place_name
+from summarizer.countries import is_country
+from summarizer.parse import is_place_name, state_of
 from summarizer.schema import MAX_LOCATIONS, ConflictSummary, Location, Reinforcement
 from summarizer.textspans import dateline, fold, has_whole_word, is_whole, occurrences, paragraphs
 
@@ -308,6 +309,26 @@ def add_dateline_country(data: ConflictSummary, article: str) -> ConflictSummary
         return data
     added = Location(name=country, aliases=[], type="country", within=None)
     return data.model_copy(update={"locations": [*data.locations, added]})
+
+
+def add_home_countries(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The answer with the country of each combatant that is a state's own forces ("Malian Armed Forces"
+    -> Mali, "Kyrgyz forces" -> Kyrgyzstan) listed as a location (type country), when the article writes
+    that country's name and the answer lists no place by it: the guide lists the country the conflict is
+    in, and a state attacked on its own territory."""
+    listed = {fold(x) for loc in data.locations for x in [loc.name, *loc.aliases]}
+    added: list[Location] = []
+    for b in data.belligerents:
+        country = state_of(b.name, article) if b.role == "combatant" else None
+        if country is None or fold(country) in listed or not is_country(country):
+            continue
+        if not has_whole_word(article, country) or len(data.locations) + len(added) >= MAX_LOCATIONS:
+            continue
+        added.append(Location(name=country, aliases=[], type="country", within=None))
+        listed.add(fold(country))
+    if not added:
+        return data
+    return data.model_copy(update={"locations": [*data.locations, *added]})
 
 
 # Words that follow a place's name to say what kind of place it is ("al-Bayda province").

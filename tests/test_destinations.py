@@ -248,3 +248,23 @@ def test_a_destination_the_sentence_does_not_write_gives_way_to_where_it_sends_t
     twice = article + "\nThe armoured brigade fought near Kessel."
     r = r.model_copy(update={"destination": "Kessel"})
     assert fill_destinations(_summary([r]), twice).reinforcements[0].destination == "Kessel"
+
+
+def test_a_combatant_states_own_country_is_listed_when_the_article_names_it() -> None:
+    from summarizer.destinations import add_home_countries
+
+    article = "Malian troops fought jihadists near Boulkessi. Mali's army said the camp held. Salvadoran troops left."
+    data = ConflictSummary(
+        summary="s",
+        belligerents=[
+            Belligerent(name="Malian army", aliases=[], side="government", role="combatant"),
+            Belligerent(name="Salvadoran army", aliases=[], side="government", role="combatant"),  # no country named
+            Belligerent(name="Dorvanian army", aliases=[], side="government", role="combatant"),  # no such country
+        ],
+        locations=[Location(name="Boulkessi", aliases=[], type="town", within=None)],
+        reinforcements=[],
+        quotes=[],
+    )
+    out = add_home_countries(data, article)
+    assert [(loc.name, loc.type) for loc in out.locations] == [("Boulkessi", "town"), ("Mali", "country")]
+    assert add_home_countries(out, article) == out  # listed once
