@@ -234,3 +234,28 @@ def violence_cues(article: str) -> set[str]:
     for p in quoted_passages(article):
         chars[p.start : p.end] = " " * (p.end - p.start)
     return {m.group().lower() for m in _VIOLENCE.finditer("".join(chars))}
+
+
+# Words of armed forces and their arms, including those sport and business borrow ("troops", "battalion").
+_MILITARY = re.compile(
+    r"\b(?:troops?|army|armies|armed|military|militar\w+|forces|soldiers?|weapons?|tanks?|artillery|missiles?"
+    r"|drones?|militias?|rebels?|insurgents?|guerrillas?|jihadists?|militants?|warplanes?|air ?strikes?"
+    r"|ceasefire|battalions?|brigades?|police|gunmen)\b",
+    re.IGNORECASE,
+)
+
+
+MIN_WORDS_FOR_NO_FORCE = 100
+
+
+def tells_of_no_force(article: str) -> bool:
+    """Whether the article, of at least ``MIN_WORDS_FOR_NO_FORCE`` words, uses no word of real violence
+    (``violence_cues``) and no word of armed forces or arms at all (``_MILITARY``) outside quotation marks:
+    a report of an armed conflict that long always does; a match report whose sides are countries
+    ("Wales", "Ireland") does not. A shorter text is never judged so."""
+    if len(article.split()) < MIN_WORDS_FOR_NO_FORCE:
+        return False
+    chars = list(article)
+    for p in quoted_passages(article):
+        chars[p.start : p.end] = " " * (p.end - p.start)
+    return not violence_cues(article) and not _MILITARY.search("".join(chars))

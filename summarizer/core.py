@@ -11,6 +11,7 @@ from summarizer.actors import fold_capitals, fold_place_variants, tidy_actors, t
 from summarizer.aimed import aimed_at_model
 from summarizer.article import ArticleError, check_article, plain_text
 from summarizer.backends import Backend, GenerationResult, load_backend
+from summarizer.candidates import tells_of_no_force
 from summarizer.chunking import merge, split_chunks
 from summarizer.destinations import add_dateline_country, add_home_countries, fill_destinations, full_place_names
 from summarizer.grammar import build_lark
@@ -299,7 +300,7 @@ class Summarizer:
         gates = [lk.conflict_logodds for lk in looks if lk.conflict_logodds is not None]
         if gates and self.conflict_min_logodds is not None and max(gates) < self.conflict_min_logodds:
             data = no_conflict(data)
-        if is_control(looks, text, self.armed_min_logodds):
+        if is_control(looks, text, self.armed_min_logodds) or tells_of_no_force(text):
             data = no_conflict(data)
         data = fold_capitals(merge_state_forces(actors_not_forces(split_unit_aliases(data)), text), text)
         data = add_unlisted_places(

@@ -286,3 +286,17 @@ def test_initials_keep_their_last_dot() -> None:
     assert {"U.S.", "U.N.", "U.K."} <= set(names)
     assert not any(n in ("U.S", "U.N", "U.K") for n in names)
     assert list(support_cues(text)) == ["U.S."]
+
+
+def test_an_article_with_no_word_of_force_is_told_apart() -> None:
+    from summarizer.candidates import tells_of_no_force
+
+    match = (
+        "Wales beat Ireland 24-19 at the Principality Stadium on Saturday to keep their title hopes alive. "
+        "The home side laid siege to the Irish line in the second half, and the forwards won the war of "
+        'attrition at the breakdown. "We will not back down," the coach said, "this squad fights like an army." '
+    ) * 3
+    assert tells_of_no_force(match)  # "army" only inside quotation marks
+    assert not tells_of_no_force(match + "Police said two fans were injured outside the ground.")
+    assert not tells_of_no_force(match.replace("forwards", "soldiers"))
+    assert not tells_of_no_force("Wales beat Ireland 24-19.")  # too short to judge
