@@ -35,6 +35,8 @@ _AFTER_SPK_FIRST = re.compile(rf"^[,]?\s*(?P<spk>{_SPK}),?\s+{_VERB}\b")
 _BEFORE = re.compile(rf"(?:^|[,;]\s+|\.\s+)(?P<spk>[^,;.\"“”«»]{{2,120}}?),?\s+{_VERB}\b[^.]*$")
 _PRONOUN = re.compile(r"^(?:he|she|they|we|i)$", re.IGNORECASE)
 _NAMED_AFTER = re.compile(r",\s+(?P<name>(?:[A-Z][\w'’.-]*\s+){0,4}(?:[A-Z]|al-[A-Z])[\w'’-]+)(?=\s*[,.;]|\s*$)")
+_PRONOUN_OPENS = re.compile(rf"(?:He|She)\s+(?:also\s+)?{_VERB}\b")
+_PRONOUN_AFTER = re.compile(rf"^[,]?\s*(?P<p>he|she)\s+{_VERB}\b")
 # "it said": a pronoun for a body, which the speaker before it need not be
 _IT = re.compile(r"^(?:it|its)$", re.IGNORECASE)
 # An appositive name inside a description: "the commander, Abdelsalam Zoubi," -> "Abdelsalam Zoubi".
@@ -95,6 +97,50 @@ def _author(article: str, before: int) -> str | None:
     return best[1] if best else None
 
 
+# A person introduced in a paragraph with no quotation in it, whom the next paragraph's "he said" refers
+# to: "A Ukrainian battalion commander ..., who asked to be identified only by his call sign, Tesla,
+# described ..."; "A 24-year-old operator ..., who gave his call sign as Fox, said ..."; "One of them, a
+# 19-year-old who gave his name as Amani, said ..."; "Mwamba said the arrival ...".
+_INTRODUCED = re.compile(
+    r"^(?P<spk>(?:An?|The)\s+[^,.;:\"“”]{2,90}?\b(?:commander|officer|soldier|fighter|operator|resident|official"
+    r"|source|doctor|nurse|medic|spokes(?:man|woman|person)|man|woman|mother|father|farmer|driver|teacher"
+    r"|volunteer|survivor|witness|engineer|pilot|gunner|sniper|sergeant|captain|lieutenant|colonel|general"
+    r"|major|veteran|worker|trader|student|elder|chief|leader|member|diplomat|analyst)s?)\b"
+)
+_NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})"
+# The name a person goes by, which names a person wherever it is given.
+_PERSON_GOES_BY = re.compile(
+    r"\b(?:call ?sign|nom de guerre|gave (?:only )?(?:his|her) (?:first )?name as|identified (?:himself|herself) as)"
+    rf"(?:,|\s+as|\s+is|\s+was)?\s+{_NAME}"
+)
+# ... and one that does where the sentence opens with a person (``_INTRODUCED``).
+_GOES_BY = re.compile(rf"\b(?:nickname|code name|first name|named|identified as|known as)(?:,|\s+as|\s+is)?\s+{_NAME}")
+# A sentence whose subject is a person's name and whose verb is one of saying: "Mwamba said the ...".
+_NAME_SAID = re.compile(rf"^{_NAME}\s+(?:also\s+)?{_VERB}\b")
+
+
+def _introduced(article: str, lo: int, hi: int) -> str | None:
+    """The person the last sentence of ``article[lo:hi]`` (a paragraph with no quotation marks) that
+    introduces one names: the name they go by (a call sign, "gave his name as"), a name that is the
+    subject of a verb of saying, or a person the sentence opens with (``_INTRODUCED``); else None."""
+    text = article[lo:hi]
+    if any(ch in text for ch in _OPENERS + _CLOSERS.replace("’", "")):
+        return None
+    for sentence in reversed(re.split(r"(?<=[.!?])\s+(?=[A-Z])", text.strip())):
+        if named := _PERSON_GOES_BY.search(sentence):
+            return named.group("name")
+        if (said := _NAME_SAID.match(sentence)) and said.group("name").split()[0] not in {"The", "A", "An"}:
+            return said.group("name")
+        m = _INTRODUCED.match(sentence)
+        if m:
+            if named := _GOES_BY.search(sentence):
+                return named.group("name")
+            # the whole subject: to its first comma or verb ("A young operator with the drone company said")
+            subject = re.match(rf"[^,;:]+?(?=\s*,|\s+{_VERB}\b)", sentence)
+            return _clean(subject.group() if subject else m.group("spk"))
+    return None
+
+
 def _clean(spk: str) -> str | None:
     """The speaker phrase trimmed, or None when it is no speaker (too long, a fragment, a pronoun)."""
     spk = _SUBORDINATE.sub("", spk.strip()).strip().rstrip(",").strip()
@@ -140,7 +186,8 @@ def attribute(article: str, passages: list[Passage]) -> dict[tuple[int, int], st
         if para != previous_para:
             # a paragraph that is only a quotation continues the quote before it
             whole = article[lo:hi].strip().strip(_OPENERS + _CLOSERS).strip()
-            if not (para == previous_para + 1 and whole == p.text.strip()):
+            continued = _PRONOUN_OPENS.match(article, lo) is not None  # "She said the arrival ..."
+            if not (para == previous_para + 1 and (whole == p.text.strip() or continued)):
                 previous = None
         close = p.end
         while close < hi and article[close] in ",.!? ":
@@ -162,6 +209,8 @@ def attribute(article: str, passages: list[Passage]) -> dict[tuple[int, int], st
                     spk = named.group("name")  # "said the spokesman, Lieutenant Andriy Koval."
                 if spk:
                     break
+        if spk is None and (pronoun := _PRONOUN_AFTER.match(after)):
+            spk = pronoun.group("p")  # '"…," he said': lower case, which _clean refuses
         if spk is None:
             m = _BEFORE.search(before)
             if m:
@@ -173,6 +222,9 @@ def attribute(article: str, passages: list[Passage]) -> dict[tuple[int, int], st
         if spk is not None and _IT.match(spk):
             spk = None
         elif spk is not None and _PRONOUN.match(spk):
+            if previous is None and spk.casefold() in {"he", "she"} and para > 0 and p.start - lo < 3:
+                # a paragraph that opens with the quote: "he" is the person the paragraph before introduced
+                previous = _introduced(article, *paras[para - 1])
             spk = previous
         elif spk is None and before.strip() == "":
             spk = previous  # a quote that opens its sentence with no cue continues the one before

@@ -20,6 +20,9 @@ from summarizer.textspans import body_ranges, quoted_passages
 MIN_VERBATIM = 2
 # Quoted passages shorter than this many words (single-word scare quotes) are not offered as quotes.
 MIN_QUOTE_WORDS = 2
+# A short passage of capitalised words only, with no closing punctuation, is a name or nickname in quotation
+# marks ("El Chapo", "Los Chapitos"), not speech: it is not offered either.
+_NAME_IN_MARKS = re.compile(r"(?:[A-Z][\w'’-]*\s+){0,2}[A-Z][\w'’-]*")
 
 
 def split_passage(passage: str, max_len: int) -> list[str]:
@@ -205,7 +208,8 @@ class _Compiler:
 def quote_texts(article: str, max_len: int) -> list[str]:
     """The quote texts the grammar offers: each quoted passage of two words or more (one word in
     quotation marks is a scare quote; short verbless fragments are optional under the guide, so
-    offering them costs nothing, while short ones with a verb are quotes), a trailing comma dropped, cut to fit
+    offering them costs nothing, while short ones with a verb are quotes) that is not a name in quotation
+    marks ("El Chapo"), a trailing comma dropped, cut to fit
     ``max_len``, in article order, without repeats. Passages in photo captions, datelines and other
     boilerplate paragraphs are not offered."""
     out: dict[str, None] = {}
@@ -214,7 +218,7 @@ def quote_texts(article: str, max_len: int) -> list[str]:
         if not any(s <= p.start < e for s, e in body):
             continue
         text = p.text.rstrip(",").rstrip()
-        if len(text.split()) < MIN_QUOTE_WORDS:
+        if len(text.split()) < MIN_QUOTE_WORDS or _NAME_IN_MARKS.fullmatch(text):
             continue
         for piece in split_passage(text, max_len):
             out.setdefault(piece)

@@ -139,3 +139,40 @@ def test_the_mission_takes_the_nearest_named_mission() -> None:
     found = speakers(article)
     assert found["We will keep patrolling,"] == "UNOD"  # the appositive name over its description
     assert found["The roads are open,"] == "the ministry"  # no ministry named before: the anaphor stays
+
+
+def test_he_at_the_head_of_a_paragraph_is_the_person_the_paragraph_before_introduced() -> None:
+    from summarizer.attribution import pattern_speakers
+
+    article = (
+        "Colonel Ilan Petras said the line held.\n\n"
+        "A battalion commander near Mirova, who asked to be identified only by his call sign, Falcon, "
+        "described the week as the hardest yet.\n\n"
+        "\u201cThey come at night,\u201d he said. \u201cWe sleep in the day.\u201d\n\n"
+        "Drones now matter most. A young operator with the drone company said his team lost two crews.\n\n"
+        "\u201cThe batteries run out first,\u201d he said.\n\n"
+        "The Front said it would fight on.\n\n"
+        "\u201cNothing will stop us,\u201d he said."
+    )
+    got = pattern_speakers(article)
+    assert got["They come at night"] == "Falcon"  # the name given with the call sign
+    assert got["We sleep in the day"] == "Falcon"
+    assert got["The batteries run out first"] == "A young operator with the drone company"
+    assert "Nothing will stop us" not in got  # "The Front" introduces no person
+
+
+def test_he_refers_to_a_name_given_or_said_in_the_paragraph_before_and_she_said_carries_on() -> None:
+    from summarizer.attribution import pattern_speakers
+
+    article = (
+        "\u201cThe road is open,\u201d said Mira Hollis, an analyst in Kresk.\n\n"
+        "She said the bridge would decide it. \u201cWhoever holds it holds the valley,\u201d she said.\n\n"
+        "One of them, a 19-year-old who gave his name as Tomas, said they had little ammunition.\n\n"
+        "\u201cWe are waiting for bullets,\u201d he said.\n\n"
+        "Ostrov said the units did not talk to each other.\n\n"
+        "\u201cEach has its own chain of command,\u201d he said."
+    )
+    got = pattern_speakers(article)
+    assert got["Whoever holds it holds the valley"] == "Mira Hollis"
+    assert got["We are waiting for bullets"] == "Tomas"
+    assert got["Each has its own chain of command"] == "Ostrov"

@@ -514,3 +514,11 @@ def test_prompt_examples_obey_their_own_grammar() -> None:
     assert len(examples) >= 2
     for ex in examples:
         assert accepts(build_lark(generation_schema(), ex.article), ex.answer), ex.name
+
+
+def test_a_name_in_quotation_marks_is_not_offered_as_a_quote() -> None:
+    article = (
+        'Ismael "El Mayo" Zambada and the "Los Chapitos" faction fought on. "Nobody slept," a resident said, '
+        'and the rebels called it a "safe zone".'
+    )
+    assert quote_texts(article, 400) == ["Nobody slept", "safe zone"]
