@@ -259,3 +259,22 @@ def tells_of_no_force(article: str) -> bool:
     for p in quoted_passages(article):
         chars[p.start : p.end] = " " * (p.end - p.start)
     return not violence_cues(article) and not _MILITARY.search("".join(chars))
+
+
+# After an actor's name, words that make it an armed side: its men or positions ("Islamic State fighters",
+# "shelled Islamic State positions") or a verb of armed action ("Islamic State seized the city").
+_ARMED_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:(?:positions?|fighters?|militants?|forces|troops|rebels|gunmen|insurgents|militiamen|units"
+    r"|snipers|jihadists)\b|(?:(?:had|has|have)\s+)?(?:seized|captured|overran|attacked|shelled|ambushed|stormed"
+    r"|launched|fired|killed|retook|raided|bombed|struck|abducted|executed)\b)"
+)
+
+
+def armed_cues(name: str, article: str) -> int:
+    """How many times the article writes ``name`` followed by its men or positions, or by a verb of armed
+    action (``_ARMED_AFTER``)."""
+    return sum(
+        1
+        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", article)
+        if _ARMED_AFTER.match(article, m.end())
+    )

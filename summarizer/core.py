@@ -267,7 +267,7 @@ class Summarizer:
             labels = camp_labels(part)
             aliases = answer_aliases(part)
             for name, score in found.actors.items():
-                if score > actor_floor(name, self.actor_min_logodds, aliases):
+                if score > actor_floor(name, self.actor_min_logodds, aliases, found.armed_cues.get(name, 0)):
                     found.sides[name] = side_of(backend, messages, gen.text, name, labels)
             part = add_belligerents(part, found, self.actor_min_logodds)
         if self.support_min_logodds is not None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from summarizer.candidates import (
+    armed_cues,
     covered,
     is_unit_name,
     only_in,
@@ -49,6 +50,11 @@ UNIT_MIN_LOGODDS = -1.0
 # Alliance", "Hamza Division") is added above this lower floor, unless the answer gives it as an alias:
 # dev/dev2 such names between 0.3 and 1.25 were 6 gold, 1 duplicate and 2 not gold (None: the plain floor).
 BODY_MIN_LOGODDS: float | None = 0.3
+# A name the article writes at least twice with its men or positions, or a verb of armed action ("Islamic
+# State fighters", "shelled Islamic State positions", "Islamic State seized the city") is added above this
+# floor (dev/dev2 stored scores: of the unlisted candidates under 1.25 with two such cues, all 2 gold).
+MIN_ARMED_CUES = 2
+CUED_ACTOR_MIN_LOGODDS: float | None = 0.0
 # A candidate the article writes with a word for its kind ("the town of Mellit", "the Abu Shouk camp") is
 # added as a place above this lower floor (dev: 7 of the 8 such candidates between 0.5 and 1.5 are gold).
 CUED_PLACE_MIN_LOGODDS = 0.5
@@ -123,6 +129,7 @@ class Look:
     sides: dict[str, str] = field(default_factory=dict)
     armed: dict[str, float] = field(default_factory=dict)  # the answer's belligerents -> armed kind log-odds
     cued: list[str] = field(default_factory=list)  # candidate places written with a kind word ("town of X")
+    armed_cues: dict[str, int] = field(default_factory=dict)  # candidate actor -> ``candidates.armed_cues``
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -135,6 +142,7 @@ class Look:
             "sides": dict(self.sides),
             "armed": {k: round(v, 3) for k, v in self.armed.items()},
             "cued": list(self.cued),
+            "armed_cues": dict(self.armed_cues),
         }
 
 
@@ -225,6 +233,7 @@ def look(
         found.cued = [c for c in cands if c in sites or place_cue(c, article)]
     if actors:
         found.actors = yes_no(scorer, messages, ACTOR_QUESTION, actor_cands)
+        found.armed_cues = {c: n for c in actor_cands if (n := armed_cues(c, article))}
         found.checked = yes_no(scorer, messages, ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
         listed = {fold(m) for m in actors_said}
         listed |= set(abbreviations(data.belligerents))
@@ -464,13 +473,19 @@ def names_a_body_of_its_own(name: str) -> bool:
     return bool(_ARMED_BODY.search(name)) and any(w.casefold() not in _GENERIC_BODY_WORDS for w in name.split())
 
 
-def actor_floor(name: str, floor: float, aliases: frozenset[str] = frozenset()) -> float:
+def actor_floor(name: str, floor: float, aliases: frozenset[str] = frozenset(), cues: int = 0) -> float:
     """The log-odds a candidate actor must pass: ``floor``; for a numbered unit the lower
-    ``UNIT_MIN_LOGODDS``; for a name of an armed body of its own (``names_a_body_of_its_own``) that the
-    answer does not give as an alias (folded names in ``aliases``) the lower ``BODY_MIN_LOGODDS``."""
+    ``UNIT_MIN_LOGODDS``; for a name the answer does not give as an alias (folded names in ``aliases``)
+    that the article writes at least ``MIN_ARMED_CUES`` times with its men, positions or a verb of armed
+    action (``cues``, from ``candidates.armed_cues``) the lower ``CUED_ACTOR_MIN_LOGODDS``, and for a name
+    of an armed body of its own (``names_a_body_of_its_own``) the lower ``BODY_MIN_LOGODDS``."""
     if is_unit_name(name):
         return min(floor, UNIT_MIN_LOGODDS)
-    if BODY_MIN_LOGODDS is not None and names_a_body_of_its_own(name) and fold(name) not in aliases:
+    if fold(name) in aliases:
+        return floor
+    if CUED_ACTOR_MIN_LOGODDS is not None and cues >= MIN_ARMED_CUES:
+        return min(floor, CUED_ACTOR_MIN_LOGODDS)
+    if BODY_MIN_LOGODDS is not None and names_a_body_of_its_own(name):
         return min(floor, BODY_MIN_LOGODDS)
     return floor
 
@@ -488,7 +503,9 @@ def add_belligerents(data: ConflictSummary, found: Look, floor: float) -> Confli
     aliases = answer_aliases(data)
     for name, score in found.actors.items():
         unit = is_unit_name(name)
-        if score <= actor_floor(name, floor, aliases) or (not unit and found.locations.get(name, -99.0) > score):
+        if score <= actor_floor(name, floor, aliases, found.armed_cues.get(name, 0)) or (
+            not unit and found.locations.get(name, -99.0) > score
+        ):
             continue
         if any(same_number(name, b.name) for b in [*data.belligerents, *added]):
             continue

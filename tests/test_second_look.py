@@ -381,6 +381,7 @@ def test_as_meta_without_gate() -> None:
         "sides": {},
         "armed": {},
         "cued": [],
+        "armed_cues": {},
     }
 
 
@@ -775,3 +776,18 @@ def test_a_body_named_on_its_own_passes_a_lower_floor_unless_the_answer_gives_it
         update={"belligerents": [data.belligerents[0].model_copy(update={"aliases": ["Kessar River Alliance"]})]}
     )
     assert [b.name for b in add_belligerents(given, found, 1.25).belligerents[1:]] == []
+
+
+def test_a_name_written_with_its_fighters_or_armed_verbs_passes_a_lower_floor() -> None:
+    from summarizer.candidates import armed_cues
+
+    article = (
+        "Kessar Guard fighters shelled the town. Peshmerga units shelled Kessar Guard positions, and the "
+        "Valley Union met in Ossen. Kessar Guard had seized the bridge."
+    )
+    assert armed_cues("Kessar Guard", article) == 3
+    assert armed_cues("Valley Union", article) == 0
+    _, data = answer_and_data()
+    found = Look(actors={"Kessar Guard": 0.5, "Valley Union": 0.5}, armed_cues={"Kessar Guard": 3})
+    added = add_belligerents(data, found, 1.25).belligerents[len(data.belligerents) :]
+    assert [b.name for b in added] == ["Kessar Guard"]
