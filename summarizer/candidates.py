@@ -227,13 +227,18 @@ _VIOLENCE = re.compile(
 )
 
 
-def violence_cues(article: str) -> set[str]:
-    """The distinct words of real violence (``_VIOLENCE``, lower-cased) the article uses outside quotation
-    marks (a manager's "it was a war out there" is not a cue)."""
+def _outside_quotes(article: str) -> str:
+    """The article with its quoted passages blanked out (same length)."""
     chars = list(article)
     for p in quoted_passages(article):
         chars[p.start : p.end] = " " * (p.end - p.start)
-    return {m.group().lower() for m in _VIOLENCE.finditer("".join(chars))}
+    return "".join(chars)
+
+
+def violence_cues(article: str) -> set[str]:
+    """The distinct words of real violence (``_VIOLENCE``, lower-cased) the article uses outside quotation
+    marks (a manager's "it was a war out there" is not a cue)."""
+    return {m.group().lower() for m in _VIOLENCE.finditer(_outside_quotes(article))}
 
 
 # Words of armed forces and their arms, including those sport and business borrow ("troops", "battalion").
@@ -255,10 +260,7 @@ def tells_of_no_force(article: str) -> bool:
     ("Wales", "Ireland") does not. A shorter text is never judged so."""
     if len(article.split()) < MIN_WORDS_FOR_NO_FORCE:
         return False
-    chars = list(article)
-    for p in quoted_passages(article):
-        chars[p.start : p.end] = " " * (p.end - p.start)
-    return not violence_cues(article) and not _MILITARY.search("".join(chars))
+    return not violence_cues(article) and not _MILITARY.search(_outside_quotes(article))
 
 
 # After an actor's name, words that make it an armed side: its men or positions ("Islamic State fighters",
