@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from summarizer.countries import is_country
 from summarizer.destinations import (
     _forces_at,
     _listed_in,
@@ -77,6 +78,13 @@ _NAMED_FORCE = re.compile(
 # The one that speaks at the head of a sentence, a name of up to four capitalised words: "Germany said".
 _SPEAKER_HEAD = re.compile(
     r"^\s*(?:the\s+)?(?P<name>[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*){0,3})\s+(?:said|says|announced|announces)\b"
+)
+# A state, or a state's ministry or government, opening a sentence as the one that says something: "South
+# Africa's defence ministry said on Wednesday that ...", "Germany said ...".
+_STATE_HEAD = re.compile(
+    r"^\s*(?:the\s+)?(?P<state>(?-i:[A-Z][\w-]*(?:\s+[A-Z][\w-]*){0,2}))(?:['’]s\s+(?:(?:defen[cs]e|foreign|interior)\s+)?"
+    r"(?:ministry|government|military|army|armed forces|general staff))?\s+(?:said|says|announced|announces)\b",
+    re.IGNORECASE,
 )
 # A word that ends or holds the name of a state body or armed force, not of a person.
 _BODY_WORD = re.compile(
@@ -378,11 +386,14 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
         if found is None and (named := _NAMED_FORCE.search(clause)):
             return named.group("name")  # a named force the answer did not list ("the Giants Brigades")
         return found or _first_named(mv.forces, mentions)
-    # passive: a side named before the forces in their clause, else the one that announces them
+    # passive: a side named before the forces in their clause, else the one that announces them (a state
+    # the answer does not list: "South Africa's defence ministry said ... 800 soldiers would be sent")
+    head = _STATE_HEAD.match(before[:cut])
     return (
         _first_named(before[cut:at], mentions)
         or _first_named(before[:cut], mentions)
         or _first_named(mv.forces, mentions)  # "South African soldiers"
+        or (head.group("state") if head and is_country(head.group("state")) else None)
     )
 
 

@@ -304,3 +304,14 @@ def test_a_movement_told_twice_from_and_to_the_same_places_is_one_item() -> None
         ]
     )
     assert [r.forces for r in one_per_movement(data).reinforcements] == ["troops", "tanks", "drones"]
+
+
+def test_forces_sent_in_the_passive_by_an_unlisted_state_that_announces_them() -> None:
+    article = (
+        "Fighting went on near Ossen.\n\n"
+        "Ghana's defence ministry said on Wednesday that a further 800 soldiers would be sent to Ossen "
+        "before the end of the month."
+    )
+    data = _data([])
+    added = add_movements(data, article).reinforcements
+    assert [(r.sender, r.forces, r.destination) for r in added] == [("Ghana", "further 800 soldiers", "Ossen region")]
