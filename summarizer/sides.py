@@ -72,6 +72,18 @@ _PART_BETWEEN = re.compile(r"^(?:\s+of\s+(?:the\s+)?|['’]s\s+)$")
 # A person's name before a listed belligerent's in the possessive: "Haftar's Libyan National Army".
 _LEADER = re.compile(r"(?<![\w-])([A-Z][\w-]+)['’]s\s+(?:the\s+)?$")
 _GAP = 90  # the most characters between the two names of one sentence's pair
+# A verb of hostility or support right before the name it takes as object, at any distance from its
+# subject: "clashed with troops of the", "to support".
+_OBJECT_VERB = re.compile(
+    r"\b(?:(?P<ally>to\s+(?:support|reinforce|help|back|aid|bolster|relieve)|fight(?:ing)?\s+alongside)"
+    r"|(?:clashed|clashing|fought|fighting|battled|battling)\s+(?:with|against)|attacked|shelled|ambushed"
+    r"|repelled|besieged|encircled|overran|bombed)"
+    r"\s+(?:(?:the\s+)?(?:troops|forces|fighters|units|positions|soldiers|members)\s+of\s+)?(?:the\s+)?",
+    re.IGNORECASE,
+)
+_TWO_WORDS = re.compile(r"(?:[\w-]+\s+){0,2}")  # "internationally recognised" before the object's name
+# A word that tells who says what: the clause's subject comes after the last one before the verb.
+_TOLD = re.compile(r"\b(?:said|says|told|according to|reported|announced|that)\b|[:\"“”]", re.IGNORECASE)
 _BETWEEN = re.compile(r"\bbetween\s+(?:the\s+)?$", re.IGNORECASE)
 _WAR_WORD = re.compile(r"\b(?:fight\w*|clash\w*|war|battles?|ceasefires?|truce|hostilities|conflict)\b", re.I)
 
@@ -172,6 +184,18 @@ def _read(data: ConflictSummary, article: str) -> tuple[set[frozenset[int]], set
                 if _HOSTILE.search(gap) and not re.search(r"\b(?:and|or)\s+(?:the\s+)?$", gap):
                     enemies.add(pair)
                     break
+        for verb in _OBJECT_VERB.finditer(sentence):
+            # the clause's subject (its first listed name after the last word of telling) and the name the
+            # verb takes as object: "Forces loyal to ... Haftar shelled ... and clashed with troops of the
+            # GNA", "the Giants Brigades ... had sent hundreds of fighters ... to support Yemeni army units"
+            objects = [f for f in found if f[0] >= verb.end() and _TWO_WORDS.fullmatch(sentence[verb.end() : f[0]])]
+            cut = max((t.end() for t in _TOLD.finditer(sentence, 0, verb.start())), default=0)
+            subjects = [f for f in found if cut <= f[0] and f[1] <= verb.start()]
+            if not objects or not subjects or ", and " in sentence[subjects[0][1] : verb.start()]:
+                continue
+            a, b = subjects[0][2], objects[0][2]
+            if a != b:
+                (allies if verb.group("ally") else enemies).add(frozenset((a, b)))
     both = enemies & allies
     return enemies - both, allies - both, {p for p in parts if frozenset(p) not in both}
 

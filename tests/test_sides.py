@@ -141,3 +141,20 @@ def test_backed_in_the_fighting_by_puts_two_together() -> None:
     data = _data(("Northern Army", "government", "combatant"), ("Dorvanian troops", "government", "supporter"))
     enemies, allies = relations(data, article)
     assert frozenset((0, 1)) in allies and frozenset((0, 1)) not in enemies
+
+
+def test_a_verb_of_hostility_or_support_ties_its_clauses_subject_to_its_object_at_any_distance() -> None:
+    article = (
+        "Forces loyal to the Northern Army shelled southern districts of Talvik overnight and clashed with "
+        "troops of the internationally recognised Valley Guard near the disused airport, residents said.\n\n"
+        "A source said the Free Hills Front, a force backed by Dorvania, had sent hundreds of fighters from "
+        "the coast toward Ossen on Monday afternoon to support Valley Guard units."
+    )
+    data = _data(
+        ("Northern Army", "government", "combatant"),
+        ("Valley Guard", "government", "combatant"),
+        ("Free Hills Front", "Free Hills Front", "supporter"),
+    )
+    enemies, allies = relations(data, article)
+    assert frozenset((0, 1)) in enemies  # "clashed with troops of the ... Valley Guard"
+    assert frozenset((2, 1)) in allies  # "to support Valley Guard units"
