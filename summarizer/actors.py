@@ -317,7 +317,7 @@ def fold_capitals(data: ConflictSummary, article: str) -> ConflictSummary:
                     for b in items
                     if country_of_capital(unbracketed(b.name)) is None
                     and (
-                        any(stands_for(m, country) for m in [b.name, *b.aliases])
+                        any(stands_for(unbracketed(m), country) for m in [b.name, *b.aliases])
                         or fold(state_of(b.name, article) or "") == fold(country)
                     )
                 ),

@@ -310,6 +310,7 @@ class Summarizer:
         data = fold_place_variants(full_place_names(add_home_countries(add_dateline_country(data, text), text), text))
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
+        data = fold_capitals(data, text)  # again: a sender listed just now may be a capital ("Bangui")
         data = tidy_places(tidy_actors(split_enemy_sides(data, text), text), text)
         data = ground(own_mentions(places_need_actors(drop_supporter_states(data, text)), text), text)
         restored = view.case_restored if view is not None else text != article

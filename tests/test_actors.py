@@ -249,3 +249,58 @@ def test_a_capital_whose_country_no_item_is_keeps_its_item() -> None:
     # a place that is no capital is left alone
     data = _data([_b("Russia"), _b("Kharkiv", side="Ukraine")])
     assert fold_capitals(data, "Russia attacked Kharkiv.") == data
+
+
+def test_the_pipeline_folds_a_capital_that_sends_forces_into_its_countrys_army() -> None:
+    import json
+    from typing import Any
+
+    from doubles import ReadingBackend
+
+    from summarizer.core import Summarizer
+
+    article = (
+        "BAMBARI (Wire) - Rebels of the Coalition of Patriots for Change attacked army positions in Bambari on "
+        "Tuesday, and the Central African Armed Forces (FACA) fought them for hours, officials said.\n\n"
+        "Bangui flew reinforcements into Bambari overnight, a security source said. Soldiers of the Central "
+        "African Armed Forces (FACA) were killed in the fighting."
+    )
+
+    class Answer(ReadingBackend):
+        def answer(self, article: str) -> dict[str, Any]:
+            return {
+                "summary": "Rebels attacked Bambari.",
+                "belligerents": [
+                    {
+                        "name": "Central African Armed Forces (FACA)",
+                        "aliases": [],
+                        "side": "government",
+                        "role": "combatant",
+                    },
+                    {
+                        "name": "Coalition of Patriots for Change",
+                        "aliases": ["Rebels"],
+                        "side": "rebels",
+                        "role": "combatant",
+                    },
+                ],
+                "locations": [{"name": "Bambari", "aliases": [], "type": "town", "within": None}],
+                "reinforcements": [
+                    {
+                        "sender": "Bangui",
+                        "forces": "reinforcements",
+                        "destination": "Bambari",
+                        "origin": None,
+                        "status": "arrived",
+                    }
+                ],
+                "quotes": [],
+            }
+
+    out = json.loads(Summarizer(backend=Answer(), second_look=False).summarize(article).to_json())
+    assert [b["name"] for b in out["belligerents"]] == [
+        "Central African Armed Forces (FACA)",
+        "Coalition of Patriots for Change",
+    ]
+    assert "Bangui" in out["belligerents"][0]["aliases"] or out["reinforcements"][0]["sender"] != "Bangui"
+    assert out["reinforcements"][0]["sender"] == "Central African Armed Forces (FACA)"
