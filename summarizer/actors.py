@@ -301,8 +301,8 @@ def tidy_places(data: ConflictSummary, article: str) -> ConflictSummary:
 def fold_capitals(data: ConflictSummary, article: str) -> ConflictSummary:
     """A belligerent named by a capital ("Zagreb", "Moscow") becomes an alias of the listed actor that is
     its country or the country's own body ("Croatian National Guard", "Russia"), the first such one; a
-    sender named by a capital ("Bangui") is that actor. A capital whose country no listed actor is keeps
-    its item: it stands for the state, and the guide's name for that is the capital's side."""
+    sender named by a capital ("Bangui") is that actor. A capital whose country no listed actor stands for
+    keeps its item (it is then the only name the answer has for that state's side)."""
     items = list(data.belligerents)
     hosts: dict[str, Belligerent | None] = {}
 

@@ -61,7 +61,7 @@ def country_of_capital(name: str) -> str | None:
 def stands_for(name: str, country: str) -> bool:
     """Whether ``name`` is ``country`` itself (or another spelling of it: "Russian Federation"), or one
     of its own bodies named with its adjective ("Croatian National Guard", "Central African army")."""
-    capitals, adjectives, spellings = _table()
+    _, adjectives, spellings = _table()
     if spellings.get(_key(name)) == country or _key(name) == _key(country):
         return True
     for adjective in adjectives.get(_key(country), ()):
