@@ -260,7 +260,8 @@ def tells_of_no_force(article: str) -> bool:
     ("Wales", "Ireland") does not. A shorter text is never judged so."""
     if len(article.split()) < MIN_WORDS_FOR_NO_FORCE:
         return False
-    return not violence_cues(article) and not _MILITARY.search(_outside_quotes(article))
+    told = _outside_quotes(article)  # quoted passages found once for both word lists
+    return not _VIOLENCE.search(told) and not _MILITARY.search(told)
 
 
 # After an actor's name, words that make it an armed side: its men or positions ("Islamic State fighters",
