@@ -116,6 +116,21 @@ def _listed_between(article: str, lo: int, hi: int, listed: dict[str, str], avoi
     return out
 
 
+# A place pointed to by its kind alone after a word of going or holding: "into the pocket", "to hold the dam".
+_THE_KIND = re.compile(
+    rf"\b(?:{_TOWARD}|to\s+(?:hold|defend|protect|secure|guard|retake|recapture|reinforce))\s+the\s+([a-z]+)\b"
+)
+
+
+def _named_by_kind(word: str, listed: dict[str, str], avoid: set[str]) -> str | None:
+    """The one listed place whose name of two words or more ends with ``word`` ("dam" -> "Tishreen Dam",
+    "pocket" -> "Bihac pocket"), else None."""
+    names = {
+        name for key, name in listed.items() if " " in key and key.rsplit(" ", 1)[1] == word and fold(name) not in avoid
+    }
+    return names.pop() if len(names) == 1 else None
+
+
 def destination_in(article: str, at: int, length: int, listed: dict[str, str], avoid: set[str]) -> str | None:
     """The place the sentence around ``article[at:at+length]`` sends the forces to, or None."""
     lo, hi = _sentence(article, at)
@@ -135,6 +150,10 @@ def destination_in(article: str, at: int, length: int, listed: dict[str, str], a
         name = m.group(1)
         if is_place_name(name) and fold(name) not in avoid:
             strong.append((m.start(1), _listed_in(listed, name) or name))
+    for m in _THE_KIND.finditer(article, at + length, hi):  # "to hold the dam": the listed "Tishreen Dam"
+        named = _named_by_kind(m.group(1), listed, avoid)
+        if named:
+            strong.append((m.start(1), named))
     for found in (strong, weak):
         if found:  # the first after the forces, else the last before them
             after = [f for f in found if f[0] >= at]
@@ -228,6 +247,20 @@ def arrival_place(article: str, at: int, listed: dict[str, str], avoid: set[str]
     return None
 
 
+# The sentence says it does not tell where the forces go.
+_WHERE_UNSAID = re.compile(
+    r"\b(?:without saying|not saying|(?:did|does|do|would|could) not say|declined to say|refused to say)\s+where\b",
+    re.I,
+)
+
+
+def where_unsaid(article: str, at: int) -> bool:
+    """Whether the sentence at ``at`` says it does not tell where the forces go ("two more brigades had been
+    ordered to join the operation, without saying where they would be deployed"): their destination is null."""
+    lo, hi = _sentence(article, at)
+    return bool(_WHERE_UNSAID.search(article, lo, hi))
+
+
 def _written_once(article: str, forces: str) -> bool:
     """Whether the article writes ``forces`` once, as whole words (then its sentence is theirs)."""
     return len([s for s in occurrences(article, forces) if is_whole(article, s, forces)]) == 1
@@ -268,6 +301,9 @@ def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
     out = []
     for r in data.reinforcements:
         at = _forces_at(article, r)
+        if at is not None and where_unsaid(article, at) and _written_once(article, r.forces):
+            out.append(r if r.destination is None else r.model_copy(update={"destination": None}))
+            continue
         if r.destination and is_place_name(r.destination) and at is not None and _written_once(article, r.forces):
             r = _origin_not_destination(article, at, r, listed, actors, types)
         if r.destination and is_place_name(r.destination):

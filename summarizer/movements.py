@@ -15,13 +15,17 @@ can be the sender too, and becomes a belligerent through
 ``parse.list_senders``. In the passive, the sender is the side named before the forces, else the one
 that announces them. A third shape has the forces as the subject of a verb of motion ("Columns of Russian
 tanks were moving toward Tskhinvali", "Reinforcements from Osh were on their way to the Leilek district",
-"A column of volunteers left Zagreb for Vinkovci"); it counts only where the words tell of reinforcing (a
-word such as "reinforcements", "fresh", "column" in the forces, a place they come from, or a purpose such
-as "to strengthen") and not of an attack, and only where the sentence names where they go. Its sender is
-the side they go to join, else the side their own words name ("Russian" -> a listed Russia), else the one
-that tells of them ("the army spokesman said"). The origin is the place after "from"; the destination
-comes from ``destinations.destination_in`` (else the story's main place, unless the forces go to a side:
-"to the army").
+"A column of volunteers left Zagreb for Vinkovci", "reinforcements ... were crossing the border into the
+pocket"); it counts only where the words tell of reinforcing (a word such as "reinforcements", "fresh",
+"column" in the forces, a place they come from or left, or a purpose such as "to strengthen") and not of an
+attack, and only where the sentence names where they go, or where they "arrived from" a place (then they
+came to the story's main place); forces in lower case need such a word or a count ("thousands of
+volunteers"). Its sender is the side they go to join, else the side their own words name ("Russian" -> a
+listed Russia), else the one that tells of them ("the army spokesman said"; "a military source" is the one
+listed state force, where only one is). Forces "ordered to join" in the passive are planned. The origin is
+the place after "from" or "left"; the destination comes from ``destinations.destination_in`` (else the
+story's main place, unless the forces go to a side, "to the army", or the sentence says it does not tell
+where).
 
 A movement is added only when the answer has none from the same sender to the same place and does not
 tell of the same words already. Where the answer's own reinforcement is such a movement, the movement's
@@ -42,6 +46,7 @@ from summarizer.destinations import (
     destination_in,
     main_place,
     to_an_actor,
+    where_unsaid,
 )
 from summarizer.parse import is_actor_name, is_place_name, names_forces, state_of
 from summarizer.schema import MAX_FORCES, MAX_REINFORCEMENTS, ConflictSummary, Reinforcement
@@ -54,7 +59,10 @@ _MOVE = (
 )
 _PARTICLE = r"(?:\s+(?:in|up|out))?"
 _ACTIVE = re.compile(rf"\b(?:{_MOVE}){_PARTICLE}\s+(?=\S)", re.I)
-_PASSIVE = re.compile(rf"\b(?:be|been|being|was|were|are|is)\s+(?:{_MOVE}){_PARTICLE}\b", re.I)
+_PASSIVE = re.compile(
+    rf"\b(?:be|been|being|was|were|are|is)\s+(?:(?:{_MOVE}){_PARTICLE}|ordered\s+to\s+(?:join|reinforce|move|deploy))\b",
+    re.I,
+)
 # Where the forces' words end after the verb: a preposition, a clause, punctuation (not the comma of a
 # number: "about 1,000 more soldiers").
 _FORCES_END = re.compile(
@@ -102,7 +110,8 @@ _AWAY = re.compile(r"^\s*(?:home|back|away|out of)\b", re.I)
 # "reinforcements were on their way to the district", "a column left the capital for the front").
 _GOING = re.compile(
     r"\b(?:(?:were|was|are|is|had|have|has)\s+(?:been\s+)?)?(?:arrived|arrive|arrives|arriving|landed|lands|reached"
-    r"|reach|reaches|crossed|rolled|rolling|poured|pouring|streamed|headed|heading|moving|left|leaving|set off"
+    r"|reach|reaches|crossed|crossing|crosses|rolled|rolling|poured|pouring|streamed|headed|heading|moving|left|leaving"
+    r"|set off"
     r"|set out|on (?:their|its) way|en route)\b",
     re.I,
 )
@@ -110,7 +119,14 @@ _GOING = re.compile(
 _REINFORCING = re.compile(
     r"\b(?:reinforcements?|fresh|more|additional|extra|further|new|columns?|convoys?|contingents?)\b", re.I
 )
+_ARRIVING = re.compile(r"(?:(?:had|have|has)\s+)?(?:arrived|arrive|arrives|arriving)\b", re.I)
 _ORIGIN_CUE = re.compile(r"\bfrom\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}[A-Z]")
+# A count at the head of a forces' phrase written in lower case: "thousands of volunteers", "two battalions".
+_COUNTED = re.compile(
+    r"^(?:(?:about|some|around|nearly|almost|more than|over|up to|at least)\s+)?(?:\d[\d,]*|tens|thousands|hundreds"
+    r"|dozens|scores|several|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty)\b",
+    re.I,
+)
 _JOIN = re.compile(r"\bto\s+(?:join|reinforce|bolster|support|strengthen)\s+([^,.;]{1,80})", re.I)
 # Words that make a phrase before a verb of motion a clause, not the forces' noun phrase.
 _NOT_A_PHRASE = re.compile(
@@ -136,11 +152,16 @@ _AUX_END = re.compile(
     r"(?:\s+(?:would|will|had|have|has|could|may|might|must|are|is|were|was|now|already|also|still|soon))+$", re.I
 )
 _PLANNED = re.compile(
-    r"\b(?:will|would|plans?|planned|planning|to be|expected|intends?|promised|pledged|set to)\b", re.I
+    r"\b(?:will|would|plans?|planned|planning|to be|expected|intends?|promised|pledged|set to|ordered)\b", re.I
 )
-_UNDER_WAY = re.compile(r"\b(?:moving|sending|being|heading|on (?:the|their) way|en route|rushing|bringing)\b", re.I)
+_UNDER_WAY = re.compile(
+    r"\b(?:moving|sending|being|heading|on (?:the|their) way|en route|rushing|bringing|crossing|rolling|pouring"
+    r"|streaming|left|leaving)\b",
+    re.I,
+)
 _FROM = re.compile(
-    r"\bfrom\s+(?:the\s+)?(?:(?:[\w-]+\s+){0,2}(?:city|town|province|region|state|stronghold|base|capital)\s+(?:of\s+)?)?"
+    r"\b(?:from|left|leaving)\s+(?:the\s+)?"
+    r"(?:(?:[\w-]+\s+){0,2}(?:city|town|province|region|state|stronghold|base|capital)\s+(?:of\s+)?)?"
     r"((?:al-|el-)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})"
 )
 
@@ -155,6 +176,12 @@ class Movement:
     verb_at: int
     status: str
     moving: bool = False
+
+
+def _end(mv: Movement) -> int:
+    """Where the words of ``mv``'s forces end: at its verb where they come first, an aside on them included
+    ("Krajina Serb reinforcements, including tanks and multiple rocket launchers, were crossing")."""
+    return max(mv.at + len(mv.forces), mv.verb_at if mv.at < mv.verb_at else 0)
 
 
 def _trim_forces(words: str) -> str:
@@ -216,9 +243,13 @@ def _add_moving(out: list[Movement], seen: set[int], lo: int, sent: str, m: re.M
         return  # a second verb of the same forces ("crossed the river and reached the town")
     phrase = _DUE_TO.sub("", head[start:])
     forces = _trim_forces(_AUX_END.sub("", _FROM_TAIL.sub("", phrase)))
-    if not forces or (forces[0].islower() and not _REINFORCING.search(forces)) or _NOT_A_PHRASE.search(forces):
+    if not forces or _NOT_A_PHRASE.search(forces):
         return
-    if not (_REINFORCING.search(forces) or _ORIGIN_CUE.search(head[start:] + " " + rest) or _PURPOSE.search(rest)):
+    if forces[0].islower() and not (_REINFORCING.search(forces) or _COUNTED.match(forces)):
+        return
+    left = re.search(r"(?:left|leaving)$", m.group(), re.I)  # "had left Yerevan for Karabakh": a place left
+    cue = _REINFORCING.search(forces) or _ORIGIN_CUE.search(head[start:] + " " + rest) or _PURPOSE.search(rest)
+    if not (cue or left):
         return
     before = len(out)
     _add(out, seen, lo, sent, m.start(), head.rfind(forces), forces)
@@ -251,10 +282,12 @@ def _mentions(data: ConflictSummary, article: str) -> list[tuple[str, str]]:
     guide); longest mention first."""
     pairs = [(m, b.name) for b in data.belligerents for m in dict.fromkeys([b.name, *b.aliases])]
     taken = {fold(m) for m, _ in pairs}
-    for b in data.belligerents:
-        country = state_of(b.name, article)
+    named = [(b.name, b.name) for b in data.belligerents]
+    aliased = [(m, b.name) for b in data.belligerents for m in b.aliases]
+    for m, name in named + aliased:  # the states of names first, then of aliases ("Armenian forces" -> Armenia)
+        country = state_of(m, article)
         if country and fold(country) not in taken:
-            pairs.append((country, b.name))
+            pairs.append((country, name))
             taken.add(fold(country))
     for loc in data.locations:
         if loc.type == "country" and fold(loc.name) not in taken:
@@ -322,7 +355,10 @@ def _parent_force(forces: str, mentions: list[tuple[str, str]]) -> str | None:
 
 
 # The one that tells of a movement after it: "..., the Kyrgyz border service said in a statement."
-_TOLD_AFTER = re.compile(r"[,\"”]\s*(?P<who>[^,\"“”]{2,80}?)\s+(?:said|says|told|reported|announced)\b[^,]*[.!?]?$")
+# (a clause of "-ing" may follow: "a military source told Crossline Press, asking not to be named.")
+_TOLD_AFTER = re.compile(
+    r"[,\"”]\s*(?P<who>[^,\"“”]{2,80}?)\s+(?:said|says|told|reported|announced)\b[^,]*(?:,\s+\w+ing\b[^\"“”]*)?[.!?]?$"
+)
 
 
 def _teller(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> str | None:
@@ -339,11 +375,23 @@ def _teller(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> str 
 _BODY_KIND = re.compile(r"\b(?:army|military|police|navy|government|rebels?|militias?|guerrillas?|insurgents?)\b", re.I)
 
 
+# A teller of a state's forces ("a military source", "security officials") and the words of a listed
+# name that make it a state's forces ("government troops", "the army").
+_STATE_TELLER = re.compile(r"\b(?:military|army|security|defen[cs]e|government)\b", re.I)
+_STATE_FORCE = re.compile(r"\b(?:army|military|troops|soldiers|government|armed forces)\b", re.I)
+_NOT_STATE = re.compile(r"\b(?:rebels?|militias?|insurgents?|guerrillas?|separatists?|militants?|jihadists?)\b", re.I)
+
+
 def _body_named(who: str, mentions: list[tuple[str, str]]) -> str | None:
     """The only listed belligerent with a mention holding the body word in ``who`` ("army spokesman" ->
-    the one listed army), else None."""
+    the one listed army), else, for a teller of a state's forces ("a military source"), the only listed
+    belligerent named as a state's forces ("government troops"), else None."""
     for word in _BODY_KIND.findall(who):
         holders = {name for m, name in mentions if re.search(rf"\b{re.escape(word)}\b", m, re.I)}
+        if len(holders) == 1:
+            return holders.pop()
+    if _STATE_TELLER.search(who):
+        holders = {name for m, name in mentions if _STATE_FORCE.search(m) and not _NOT_STATE.search(m)}
         if len(holders) == 1:
             return holders.pop()
     return None
@@ -394,6 +442,7 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
         or _first_named(before[:cut], mentions)
         or _first_named(mv.forces, mentions)  # "South African soldiers"
         or (head.group("state") if head and is_country(head.group("state")) else None)
+        or _body_named(before[:cut], mentions)  # "the military's media wing said ...": the one state army
     )
 
 
@@ -420,7 +469,7 @@ def _fix_senders(
         # ("fighters") cannot say which movement they are
         at = _forces_at(article, r) if len(occurrences(article, r.forces)) == 1 else None
         for mv in movements:
-            if at is not None and at < mv.at + len(mv.forces) and mv.at < at + len(r.forces):
+            if at is not None and at < _end(mv) and mv.at < at + len(r.forces):
                 sender = sender_of(article, mv, mentions)
                 if sender and fold(sender) != fold(r.sender):
                     r = r.model_copy(update={"sender": sender})
@@ -446,7 +495,7 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
     told = [(at, at + len(r.forces)) for r in data.reinforcements for at in occurrences(article, r.forces)]
     added: list[Reinforcement] = []
     for mv in movements:
-        if any(lo < mv.at + len(mv.forces) and mv.at < hi for lo, hi in told):
+        if any(lo < _end(mv) and mv.at < hi for lo, hi in told):
             continue  # the answer tells of these forces already
         sender = sender_of(article, mv, mentions)
         if sender is None:
@@ -455,10 +504,14 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
         origin = _origin(article, mv, listed)
         if origin is not None:
             avoid.add(fold(origin))
-        dest = destination_in(article, mv.at, len(mv.forces), listed, avoid)
-        if dest is None and mv.moving:
-            continue  # forces on the move with no place named: not told where they go
-        dest = dest or (None if to_an_actor(article, mv.at) else main_place(data, article, avoid))
+        unsaid = where_unsaid(article, mv.at)  # "without saying where they would be deployed"
+        dest = None if unsaid else destination_in(article, mv.at, len(mv.forces), listed, avoid)
+        # forces on the move with no place named are not told where they go, unless they "arrived from" one
+        # (they came to the story's place)
+        if dest is None and mv.moving and not (origin and _ARRIVING.match(article, mv.verb_at)):
+            continue
+        if dest is None and not unsaid and not to_an_actor(article, mv.at):
+            dest = main_place(data, article, avoid)
         key = (fold(sender), fold(dest or ""))
         if key in have:
             continue

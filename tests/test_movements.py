@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from summarizer.destinations import fill_destinations
 from summarizer.movements import add_movements, drop_unmoved, find_movements
 from summarizer.schema import Belligerent, ConflictSummary, Location, Reinforcement
 
@@ -200,7 +201,7 @@ def test_forces_that_move_of_themselves_are_read_and_attacks_withdrawals_and_fai
     assert found == {
         "Columns of Norvian tanks and artillery": "under_way",
         "Reinforcements": "under_way",
-        "A column of about 300 volunteers": "arrived",
+        "A column of about 300 volunteers": "under_way",  # left for Vella: on its way
         "About 150 soldiers": "arrived",
         "a further two companies": "planned",
     }  # not the fighters who attacked, the families who left, nor convoys unable to reach
@@ -315,3 +316,103 @@ def test_forces_sent_in_the_passive_by_an_unlisted_state_that_announces_them() -
     data = _data([])
     added = add_movements(data, article).reinforcements
     assert [(r.sender, r.forces, r.destination) for r in added] == [("Ghana", "further 800 soldiers", "Ossen region")]
+
+
+def test_a_crossing_column_with_an_aside_is_read_and_gives_its_sender_to_the_forces_in_the_aside() -> None:
+    article = (
+        "Fighting went on around Talvik.\n\n"
+        "Observers said Norvian reinforcements, including tanks and rocket launchers, were crossing the border "
+        "into Talvik on Thursday."
+    )
+    assert [(m.forces, m.status) for m in find_movements(article)] == [("Norvian reinforcements", "under_way")]
+    # the answer gave the receiver for the tanks named in the aside: the column's sender replaces it
+    wrong = Reinforcement(
+        sender="Free Hills Front",
+        forces="tanks and rocket launchers",
+        destination="Talvik",
+        origin=None,
+        status="arrived",
+    )
+    out = add_movements(_moving_data().model_copy(update={"reinforcements": [wrong]}), article)
+    assert [(r.sender, r.forces) for r in out.reinforcements] == [("Norvia", "tanks and rocket launchers")]
+
+
+def test_counted_forces_in_lower_case_that_left_a_place_for_another_are_under_way_from_it() -> None:
+    data = _moving_data().model_copy(
+        update={
+            "belligerents": [
+                Belligerent(name="Hill troops", aliases=["Norvian forces"], side="north", role="combatant"),
+                Belligerent(name="Free Hills Front", aliases=[], side="rebels", role="combatant"),
+            ]
+        }
+    )
+    article = "Fighting in Talvik.\n\nNorvia's Defence Ministry said thousands of volunteers had left Marra for Vella."
+    out = add_movements(data, article)
+    # the ministry's state is the one a listed alias is named after ("Norvian forces" -> Norvia)
+    assert [(r.sender, r.forces, r.destination, r.origin, r.status) for r in out.reinforcements] == [
+        ("Hill troops", "thousands of volunteers", "Vella", "Marra", "under_way")
+    ]
+
+
+def test_forces_that_arrived_from_a_place_told_by_a_military_source_came_to_the_story_place() -> None:
+    data = _moving_data().model_copy(
+        update={
+            "belligerents": [
+                Belligerent(name="government troops", aliases=[], side="government", role="combatant"),
+                Belligerent(name="Free Hills Front", aliases=[], side="rebels", role="combatant"),
+            ]
+        }
+    )
+    article = (
+        "Troops retook Talvik on Saturday. Talvik had fallen to rebels on Thursday.\n\n"
+        "Dozens of soldiers in armoured vehicles arrived from Marra, the regional capital, on Friday night, a "
+        "military source told Wire, asking not to be named."
+    )
+    out = add_movements(data, article)
+    assert [(r.sender, r.destination, r.origin, r.status) for r in out.reinforcements] == [
+        ("government troops", "Talvik", "Marra", "arrived")
+    ]
+    # a military source says nothing of whose where two state forces are listed
+    two = data.model_copy(
+        update={
+            "belligerents": [
+                *data.belligerents,
+                Belligerent(name="Vellan army", aliases=[], side="x", role="combatant"),
+            ]
+        }
+    )
+    assert add_movements(two, article).reinforcements == []
+
+
+def test_forces_sent_to_hold_a_place_named_by_its_kind_go_to_that_place() -> None:
+    data = _moving_data().model_copy(
+        update={
+            "locations": [*_moving_data().locations, Location(name="Ossen Dam", aliases=[], type="other", within=None)]
+        }
+    )
+    article = (
+        "Rebels attacked troops near the Ossen Dam in the Kesh district on Sunday, and the Northern Army said "
+        "it was sending hundreds of fighters from Marra to hold the dam."
+    )
+    out = add_movements(data, article)
+    assert [(r.sender, r.destination, r.origin) for r in out.reinforcements] == [
+        ("Northern Army", "Ossen Dam", "Marra")
+    ]
+
+
+def test_forces_ordered_to_join_without_saying_where_are_planned_with_no_destination() -> None:
+    article = (
+        "Fighting went on in Talvik.\n\n"
+        "The military's media wing said in a statement that two more brigades had been ordered to join the "
+        "operation, without saying where they would be deployed."
+    )
+    data = _data().model_copy(update={"belligerents": [*_data().belligerents[:1], _moving_data().belligerents[2]]})
+    out = add_movements(data, article)
+    # the military's wing speaks for the one listed army; where they go is not said, not the story's place
+    assert [(r.sender, r.destination, r.status) for r in out.reinforcements] == [("Northern Army", None, "planned")]
+    # the answer's own guess of a place is dropped
+    guess = Reinforcement(
+        sender="Northern Army", forces="two more brigades", destination="Talvik", origin=None, status="planned"
+    )
+    filled = fill_destinations(data.model_copy(update={"reinforcements": [guess]}), article)
+    assert filled.reinforcements[0].destination is None
