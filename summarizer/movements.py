@@ -526,6 +526,7 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
 
 # Words that tell of forces sent, moving, arriving or being gathered (the guide's "sends, moves or
 # mobilises toward an area"); a reinforcement whose forces stand in no sentence with one is not one.
+_REINFORCING_WORD = re.compile(r"\breinforc", re.I)
 _MOVEMENT_CUE = re.compile(
     r"\b(?:send(?:s|ing)?|sent|deploy\w*|dispatch\w*|arriv\w*|reinforc\w*|mov(?:e|ed|es|ing)|rush\w*|mobili[sz]\w*"
     r"|flown|flew|fly\w*|airlift\w*|brought|bring\w*|head(?:ed|ing|s)?|en route|pour\w*|mass(?:ed|ing)"
@@ -545,19 +546,36 @@ _STRIKING = re.compile(
 )
 
 
+# A charge of sending forces that the sentence says is denied: "..., a charge that both Ankara and Baku deny".
+_CHARGE_DENIED = re.compile(
+    r"\b(?:a|the)\s+(?:charge|claim|accusation|allegation)s?\s+(?:that|which)\s+[^.;]*?\bden(?:y|ies|ied)\b", re.I
+)
+
+
+def _told_moving(article: str, at: int, forces: str) -> bool:
+    """Whether the sentence of the forces at ``at`` tells of a movement in words other than the forces' own
+    ("Bayraktar drones supplied by Turkey" is a kind of drone; "reinforcements" still tells of one), is
+    no charge the sentence says is denied, and the forces do not strike."""
+    lo, hi = _sentence(article, at)
+    own = forces if not _REINFORCING_WORD.search(forces) else ""
+    rest = article[lo:at] + " " * len(own) + article[at + len(own) : hi]
+    return (
+        bool(_MOVEMENT_CUE.search(rest))
+        and not _CHARGE_DENIED.search(rest)
+        and not _STRIKING.match(article, at + len(forces))
+    )
+
+
 def drop_unmoved(data: ConflictSummary, article: str) -> ConflictSummary:
     """The answer without reinforcements whose forces the article names only in sentences that tell of no
-    movement ("Peshmerga forces ... shelled Islamic State positions", "with the help of clan militias"),
-    or where the forces themselves strike ("warplanes carried out dozens of air strikes to halt the
-    advance"); forces not found as written are kept."""
+    movement beyond the forces' own words ("Peshmerga forces ... shelled Islamic State positions", "with the
+    help of clan militias", "relied on drones supplied by Turkey"), or where the forces themselves strike
+    ("warplanes carried out dozens of air strikes to halt the advance"), or where the sentence calls the
+    movement a charge that is denied; forces not found as written are kept."""
     keep = []
     for r in data.reinforcements:
         spots = [s for s in occurrences(article, r.forces) if s >= 0]
-        moved = not spots or any(
-            _MOVEMENT_CUE.search(article[slice(*_sentence(article, s))])
-            and not _STRIKING.match(article, s + len(r.forces))
-            for s in spots
-        )
+        moved = not spots or any(_told_moving(article, s, r.forces) for s in spots)
         if moved:
             keep.append(r)
     if len(keep) == len(data.reinforcements):

@@ -416,3 +416,26 @@ def test_forces_ordered_to_join_without_saying_where_are_planned_with_no_destina
     )
     filled = fill_destinations(data.model_copy(update={"reinforcements": [guess]}), article)
     assert filled.reinforcements[0].destination is None
+
+
+def test_forces_whose_own_words_are_the_only_movement_and_denied_charges_are_dropped() -> None:
+    article = (
+        "Fighting went on in Talvik.\n\n"
+        "The Northern Army has relied on Kestrel drones supplied by Norvia, which have destroyed dozens of tanks.\n\n"
+        "Vella has accused Norvia of sending hired gunmen to fight for the army, a charge that Norvia denies.\n\n"
+        "Norvian reinforcements reached Talvik."
+    )
+
+    def item(forces: str) -> Reinforcement:
+        return Reinforcement(sender="Norvia", forces=forces, destination="Talvik", origin=None, status="arrived")
+
+    data = _moving_data().model_copy(
+        update={
+            "reinforcements": [
+                item("Kestrel drones supplied by Norvia"),
+                item("hired gunmen"),
+                item("Norvian reinforcements"),
+            ]
+        }
+    )
+    assert [r.forces for r in drop_unmoved(data, article).reinforcements] == ["Norvian reinforcements"]
