@@ -433,7 +433,8 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
                 return name
         if found is None and (named := _NAMED_FORCE.search(clause)):
             return named.group("name")  # a named force the answer did not list ("the Giants Brigades")
-        return found or _first_named(mv.forces, mentions)
+        # "the army brought up more armour": the one listed army
+        return found or _body_named(clause, mentions) or _first_named(mv.forces, mentions)
     # passive: a side named before the forces in their clause, else the one that announces them (a state
     # the answer does not list: "South Africa's defence ministry said ... 800 soldiers would be sent")
     head = _STATE_HEAD.match(before[:cut])
@@ -552,13 +553,24 @@ _CHARGE_DENIED = re.compile(
 )
 
 
+# Words right before forces that make them the ones joined, not the ones sent.
+_RECEIVER = re.compile(r"\b(?:join|joining|reinforce|reinforcing|relieve|relieving)\s+(?:the\s+)?$", re.I)
+# A participle after the forces that tells what they are: "drones supplied by Turkey".
+_MADE_BY = re.compile(r"\s+(?:supplied|provided|made|built|bought|donated)\s+by\s+(?:the\s+)?[\w'’-]+", re.I)
+
+
 def _told_moving(article: str, at: int, forces: str) -> bool:
     """Whether the sentence of the forces at ``at`` tells of a movement in words other than the forces' own
-    ("Bayraktar drones supplied by Turkey" is a kind of drone; "reinforcements" still tells of one), is
-    no charge the sentence says is denied, and the forces do not strike."""
+    and a participle that says what they are ("Bayraktar drones supplied by Turkey" is a kind of drone;
+    "reinforcements" still tells of one), is no charge the sentence says is denied, and the forces are
+    neither the ones joined ("to join Federal Police units") nor ones that strike."""
     lo, hi = _sentence(article, at)
-    own = forces if not _REINFORCING_WORD.search(forces) else ""
-    rest = article[lo:at] + " " * len(own) + article[at + len(own) : hi]
+    if _RECEIVER.search(article[lo:at]):
+        return False
+    own = len(forces) if not _REINFORCING_WORD.search(forces) else 0
+    if own and (made := _MADE_BY.match(article, at + own)):
+        own = made.end() - at
+    rest = article[lo:at] + " " * own + article[at + own : hi]
     return (
         bool(_MOVEMENT_CUE.search(rest))
         and not _CHARGE_DENIED.search(rest)
@@ -586,9 +598,11 @@ def drop_unmoved(data: ConflictSummary, article: str) -> ConflictSummary:
 def one_per_movement(data: ConflictSummary) -> ConflictSummary:
     """The answer with one reinforcement per movement: a later one that goes from the same place to the same
     place as an earlier one ("Reinforcements from Osh ... on their way to the Leilek district", listed again
-    as the "troops" the border service told of) is the same movement told again, and goes (the guide: one
-    movement told several times is one item)."""
+    as the "troops" the border service told of), or that the same sender sends to the same place as an
+    earlier one ("an armoured brigade" and "more armour" the army brings to Mosul), is the same movement
+    told again, and goes (the guide: one movement told several times is one item)."""
     seen: set[tuple[str, str]] = set()
+    sent: set[tuple[str, str]] = set()
     keep = []
     for r in data.reinforcements:
         if r.destination and r.origin:
@@ -596,6 +610,11 @@ def one_per_movement(data: ConflictSummary) -> ConflictSummary:
             if key in seen:
                 continue
             seen.add(key)
+        if r.destination:
+            key = (fold(r.sender), fold(r.destination))
+            if key in sent:
+                continue
+            sent.add(key)
         keep.append(r)
     if len(keep) == len(data.reinforcements):
         return data

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from summarizer.destinations import fill_destinations
-from summarizer.movements import add_movements, drop_unmoved, find_movements
+from summarizer.movements import add_movements, drop_unmoved, find_movements, one_per_movement
 from summarizer.schema import Belligerent, ConflictSummary, Location, Reinforcement
 
 ARTICLE = (
@@ -300,11 +300,11 @@ def test_a_movement_told_twice_from_and_to_the_same_places_is_one_item() -> None
         [
             sent("troops", "Ossen district", "Talvik"),
             sent("Reinforcements", "Ossen district", "Talvik"),
-            sent("tanks", "Ossen district", None),  # no origin: may be another movement
-            sent("drones", "Ossen district", None),
+            sent("tanks", "Ossen district", None),  # the same sender to the same place: told again
+            sent("drones", "Talvik", None),  # another place: another movement
         ]
     )
-    assert [r.forces for r in one_per_movement(data).reinforcements] == ["troops", "tanks", "drones"]
+    assert [r.forces for r in one_per_movement(data).reinforcements] == ["troops", "drones"]
 
 
 def test_forces_sent_in_the_passive_by_an_unlisted_state_that_announces_them() -> None:
@@ -439,3 +439,32 @@ def test_forces_whose_own_words_are_the_only_movement_and_denied_charges_are_dro
         }
     )
     assert [r.forces for r in drop_unmoved(data, article).reinforcements] == ["Norvian reinforcements"]
+
+
+def test_forces_joined_and_forces_described_by_their_maker_are_not_moved() -> None:
+    article = (
+        "Fighting went on in Talvik.\n\n"
+        "A column of the Northern Army was moving toward Talvik to join police units that hold the town.\n\n"
+        "The rebels relied on Kestrel drones supplied by Norvia."
+    )
+
+    def item(forces: str) -> Reinforcement:
+        return Reinforcement(sender="Norvia", forces=forces, destination="Talvik", origin=None, status="arrived")
+
+    data = _moving_data().model_copy(update={"reinforcements": [item("police units"), item("Kestrel drones")]})
+    assert drop_unmoved(data, article).reinforcements == []
+
+
+def test_the_army_in_the_clause_is_the_one_listed_army_and_a_second_item_to_the_same_place_is_one_movement() -> None:
+    article = "Fighting went on in Talvik.\n\nOfficers said the army brought up more armour to Talvik."
+    out = add_movements(_data(), article)
+    assert [(r.sender, r.forces, r.destination) for r in out.reinforcements] == [
+        ("Northern Army", "more armour", "Talvik")
+    ]
+    first = Reinforcement(
+        sender="Northern Army", forces="a brigade", destination="Talvik", origin=None, status="arrived"
+    )
+    again = first.model_copy(update={"forces": "more armour"})
+    other = first.model_copy(update={"destination": "Marra"})
+    kept = one_per_movement(_data([first, again, other])).reinforcements
+    assert [(r.forces, r.destination) for r in kept] == [("a brigade", "Talvik"), ("a brigade", "Marra")]
