@@ -221,7 +221,8 @@ _BACK_REFERENCE = re.compile(
 )
 _ARRIVED = re.compile(
     rf"\b(?:arrived|landed|deployed|reached|were\s+(?:flown|sent|airlifted|moved))\b[^.;]{{0,40}}?"
-    rf"(?:\b(?:in|at|to|into|on)\s+{_LEAD}|reached\s+{_LEAD})$",
+    rf"(?:\b(?:in|at|to|into|on)\s+{_LEAD}|reached\s+{_LEAD})$"
+    rf"|\b(?:were|was)\s+(?:going|heading|moving|driving)\s+(?:to|toward|towards|for)\s+{_LEAD}$",
     re.I,
 )
 # Kinds of place wide enough that forces sent there arrive somewhere inside them.
@@ -233,6 +234,8 @@ def arrival_place(article: str, at: int, listed: dict[str, str], avoid: set[str]
     arrived in, when its subject refers back to them (``_BACK_REFERENCE``), else None."""
     _, end = _sentence(article, at)
     for _ in range(2):
+        while end < len(article) and article[end].isspace():
+            end += 1  # past a paragraph's break: the next paragraph's first sentence
         lo, hi = _sentence(article, end) if end < len(article) else (end, end)
         if hi <= lo:
             return None

@@ -43,6 +43,7 @@ from summarizer.destinations import (
     _listed_in,
     _places,
     _sentence,
+    arrival_place,
     destination_in,
     main_place,
     to_an_actor,
@@ -507,6 +508,8 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
             avoid.add(fold(origin))
         unsaid = where_unsaid(article, mv.at)  # "without saying where they would be deployed"
         dest = None if unsaid else destination_in(article, mv.at, len(mv.forces), listed, avoid)
+        if dest is None and mv.moving and not unsaid:  # "... had been moving south." "They were going toward Sake."
+            dest = arrival_place(article, mv.at, listed, avoid)
         # forces on the move with no place named are not told where they go, unless they "arrived from" one
         # (they came to the story's place)
         if dest is None and mv.moving and not (origin and _ARRIVING.match(article, mv.verb_at)):

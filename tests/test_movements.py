@@ -468,3 +468,15 @@ def test_the_army_in_the_clause_is_the_one_listed_army_and_a_second_item_to_the_
     other = first.model_copy(update={"destination": "Marra"})
     kept = one_per_movement(_data([first, again, other])).reinforcements
     assert [(r.forces, r.destination) for r in kept] == [("a brigade", "Talvik"), ("a brigade", "Marra")]
+
+
+def test_forces_on_the_move_go_where_the_next_paragraph_says_they_were_going() -> None:
+    article = (
+        "Fighting went on near Talvik.\n\n"
+        "Residents said columns of trucks carrying Free Hills Front fighters had been moving south since Monday.\n\n"
+        '"We counted twenty trucks," said a farmer. "They were going toward Talvik."'
+    )
+    out = add_movements(_moving_data(), article)
+    assert [(r.sender, r.destination, r.status) for r in out.reinforcements] == [
+        ("Free Hills Front", "Talvik", "under_way")
+    ]
