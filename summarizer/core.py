@@ -34,7 +34,7 @@ from summarizer.parse import (
 )
 from summarizer.prompting import PromptSet, build_messages, load_prompts
 from summarizer.result import Result
-from summarizer.schema import SCHEMA_VERSION, ConflictSummary, Meta, generation_schema
+from summarizer.schema import SCHEMA_VERSION, ConflictSummary, Meta, generation_schema, within_bounds
 from summarizer.second_look import (
     ACTOR_MIN_LOGODDS,
     ARMED_MIN_LOGODDS,
@@ -311,7 +311,7 @@ class Summarizer:
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = fold_capitals(data, text)  # again: a sender listed just now may be a capital ("Bangui")
-        data = tidy_places(tidy_actors(split_enemy_sides(data, text), text), text)
+        data = within_bounds(tidy_places(tidy_actors(split_enemy_sides(data, text), text), text))
         data = ground(own_mentions(places_need_actors(drop_supporter_states(data, text)), text), text)
         restored = view.case_restored if view is not None else text != article
         if view is not None and view.starts is not None:

@@ -367,17 +367,23 @@ def place_floor(name: str, found: Look, margin: float) -> float:
     return min(margin, CUED_PLACE_MIN_LOGODDS) if name in found.cued else margin
 
 
+# Places the second look may add past the schema's bound of locations: later stages fold some away
+# (capitals, variants of one place), and ``schema.within_bounds`` cuts the list at the end.
+LOCATION_SLACK = 5
+
+
 def add_locations(data: ConflictSummary, found: Look, margin: float = LOCATION_MIN_LOGODDS) -> ConflictSummary:
     """The answer with the candidate places above ``margin`` (``place_floor``) added (type as scored, within
-    null); a name of an armed body ("5th Corps", "Northern Front") is never one."""
+    null), likeliest first, up to ``LOCATION_SLACK`` past the schema's bound; a name of an armed body ("5th
+    Corps", "Northern Front") is never one."""
     added = [
         Location(name=name, aliases=[], type=found.types.get(name, "other"), within=None)
-        for name, score in found.locations.items()
+        for name, score in sorted(found.locations.items(), key=lambda kv: -kv[1])
         if score > place_floor(name, found, margin)
         and found.actors.get(name, -99.0) <= score
         and not (is_unit_name(name) or _ARMED_BODY.search(name))
     ]
-    return _append(data, "locations", added, MAX_LOCATIONS)
+    return _append(data, "locations", added, MAX_LOCATIONS + LOCATION_SLACK)
 
 
 def add_unlisted_places(data: ConflictSummary, types: dict[str, str]) -> ConflictSummary:

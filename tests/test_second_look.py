@@ -9,12 +9,21 @@ from typing import Any
 
 import pytest
 
-from summarizer.schema import MAX_LOCATIONS, Belligerent, ConflictSummary, Location, Quote, Reinforcement
+from summarizer.schema import (
+    MAX_LOCATIONS,
+    Belligerent,
+    ConflictSummary,
+    Location,
+    Quote,
+    Reinforcement,
+    within_bounds,
+)
 from summarizer.second_look import (
     ACTOR_QUESTION,
     ANSWER_PREFIX,
     GATE_QUESTION,
     LOCATION_MIN_LOGODDS,
+    LOCATION_SLACK,
     LOCATION_TYPES,
     MAX_CANDIDATES,
     PLACE_QUESTION,
@@ -425,9 +434,9 @@ def test_add_locations_above_margin_with_types() -> None:
         types={"Kessar": "city", "Port Selby": "town"},
     )
     out = add_locations(data, found, margin=0.0)
-    assert [loc.name for loc in out.locations] == ["Place0", "Kessar", "Varlo"]
-    assert out.locations[1] == Location(name="Kessar", aliases=[], type="city", within=None)
-    assert out.locations[2].type == "other"  # no type scored
+    assert [loc.name for loc in out.locations] == ["Place0", "Varlo", "Kessar"]  # likeliest first
+    assert out.locations[2] == Location(name="Kessar", aliases=[], type="city", within=None)
+    assert out.locations[1].type == "other"  # no type scored
     assert data.locations == locs(1)  # the input is not changed
     ConflictSummary.model_validate(out.model_dump())
 
@@ -451,7 +460,7 @@ def test_add_locations_custom_margin() -> None:
     data = summary_with(0)
     found = Look(locations={"Kessar": 0.5, "Port Selby": -0.1, "Varlo": 3.0})
     assert [loc.name for loc in add_locations(data, found, margin=1.0).locations] == ["Varlo"]
-    assert [loc.name for loc in add_locations(data, found, margin=-1.0).locations] == ["Kessar", "Port Selby", "Varlo"]
+    assert [loc.name for loc in add_locations(data, found, margin=-1.0).locations] == ["Varlo", "Kessar", "Port Selby"]
 
 
 def test_add_locations_default_threshold() -> None:
@@ -467,13 +476,16 @@ def test_add_locations_nothing_above_margin_returns_the_same() -> None:
 
 
 @pytest.mark.parametrize("already", [MAX_LOCATIONS - 3, MAX_LOCATIONS - 1, MAX_LOCATIONS])
-def test_add_locations_never_past_max(already: int) -> None:
+def test_add_locations_keeps_a_slack_past_max_that_the_end_cuts(already: int) -> None:
     data = summary_with(already)
     found = Look(locations={f"Extra{i}": LOCATION_MIN_LOGODDS + 1.0 + i for i in range(10)})
     out = add_locations(data, found)
-    assert len(out.locations) == MAX_LOCATIONS
-    assert [loc.name for loc in out.locations[already:]] == [f"Extra{i}" for i in range(MAX_LOCATIONS - already)]
-    ConflictSummary.model_validate(out.model_dump())
+    room = MAX_LOCATIONS + LOCATION_SLACK - already
+    assert len(out.locations) == MAX_LOCATIONS + LOCATION_SLACK  # later stages may fold some away
+    assert [loc.name for loc in out.locations[already:]] == [f"Extra{i}" for i in range(9, 9 - room, -1)]
+    cut = within_bounds(out)
+    assert cut.locations == out.locations[:MAX_LOCATIONS]  # the answer's own and the likeliest kept
+    ConflictSummary.model_validate(cut.model_dump())
 
 
 # ---- no_conflict ---------------------------------------------------------------------------------
