@@ -13,10 +13,10 @@ from summarizer.article import ArticleError, check_article, plain_text
 from summarizer.backends import Backend, GenerationResult, load_backend
 from summarizer.candidates import tells_of_no_force
 from summarizer.chunking import merge, split_chunks
-from summarizer.destinations import add_dateline_country, add_home_countries, fill_destinations, full_place_names
+from summarizer.destinations import add_dateline_country, add_home_countries, full_place_names
 from summarizer.grammar import build_lark
 from summarizer.grounding import ground, reread, to_article
-from summarizer.movements import add_movements, drop_unmoved, one_per_movement
+from summarizer.movements import mend_reinforcements
 from summarizer.parse import (
     actors_not_forces,
     add_unwritten_quotes,
@@ -303,15 +303,16 @@ class Summarizer:
         if is_control(looks, text, self.armed_min_logodds) or tells_of_no_force(text):
             data = no_conflict(data)
         data = fold_capitals(merge_state_forces(actors_not_forces(split_unit_aliases(data)), text), text)
-        data = add_unlisted_places(
-            one_per_movement(fill_destinations(drop_unmoved(add_movements(data, text), text), text)), {}
-        )
+        data = add_unlisted_places(mend_reinforcements(data, text), {})
         data = drop_speaker_bases(data, text)
         data = fold_place_variants(full_place_names(add_home_countries(add_dateline_country(data, text), text), text))
         data = add_unwritten_quotes(data, text)
         data = list_senders(drop_cross_aliases(split_senders(merge_acronyms(data, text), text)))
         data = fold_capitals(data, text)  # again: a sender listed just now may be a capital ("Bangui")
-        data = within_bounds(tidy_places(tidy_actors(split_enemy_sides(data, text), text), text))
+        # and once more: an actor tidied just now may be a capital's country ("Russian tanks and artillery"
+        # -> "Russia", for "Moscow")
+        data = fold_capitals(tidy_actors(split_enemy_sides(data, text), text), text)
+        data = within_bounds(tidy_places(data, text))
         data = ground(own_mentions(places_need_actors(drop_supporter_states(data, text)), text), text)
         restored = view.case_restored if view is not None else text != article
         if view is not None and view.starts is not None:

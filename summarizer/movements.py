@@ -45,6 +45,7 @@ from summarizer.destinations import (
     _sentence,
     arrival_place,
     destination_in,
+    fill_destinations,
     main_place,
     to_an_actor,
     where_unsaid,
@@ -485,10 +486,16 @@ def _fix_senders(
 
 def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
     """The answer with the movements it left out added (``find_movements``), one per sender and place,
-    while the schema's bound leaves room."""
+    while the schema's bound leaves room. The answer's reinforcements whose sender is neither listed nor an
+    actor's name ("armoured vehicles retook the town of Batibo") go first: they would be dropped later
+    (``parse.list_senders``) and must not hide a movement of the same forces or place."""
     if not data.belligerents:
         return data
     mentions = _mentions(data, article)
+    named = {fold(m) for m, _ in mentions}
+    sound = [r for r in data.reinforcements if fold(r.sender) in named or is_actor_name(r.sender)]
+    if len(sound) < len(data.reinforcements):
+        data = data.model_copy(update={"reinforcements": sound})
     movements = find_movements(article)
     data = _fix_senders(data, article, movements, mentions)
     listed = _places(data)
@@ -622,3 +629,10 @@ def one_per_movement(data: ConflictSummary) -> ConflictSummary:
     if len(keep) == len(data.reinforcements):
         return data
     return data.model_copy(update={"reinforcements": keep})
+
+
+def mend_reinforcements(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The reinforcement stages in order: the answer's unmoved forces dropped (so that they hide no
+    movement), movements added, unmoved ones dropped again, destinations filled, one item per movement."""
+    data = drop_unmoved(add_movements(drop_unmoved(data, article), article), article)
+    return one_per_movement(fill_destinations(data, article))

@@ -304,3 +304,37 @@ def test_the_pipeline_folds_a_capital_that_sends_forces_into_its_countrys_army()
     ]
     assert "Bangui" in out["belligerents"][0]["aliases"] or out["reinforcements"][0]["sender"] != "Bangui"
     assert out["reinforcements"][0]["sender"] == "Central African Armed Forces (FACA)"
+
+
+def test_the_pipeline_folds_a_capital_into_a_country_that_an_actor_becomes_only_when_tidied() -> None:
+    import json
+    from typing import Any
+
+    from doubles import ReadingBackend
+
+    from summarizer.core import Summarizer
+
+    article = (
+        "TSKHINVALI (Wire) - Russian tanks and artillery pounded Georgian positions near Tskhinvali on Friday, "
+        "and Georgian troops fired on the town, witnesses said.\n\n"
+        "Moscow said it would protect its citizens in South Ossetia. Russian tanks and artillery rolled "
+        "through the Roki Tunnel, Russia said."
+    )
+
+    class Answer(ReadingBackend):
+        def answer(self, article: str) -> dict[str, Any]:
+            return {
+                "summary": "Russian forces entered South Ossetia.",
+                "belligerents": [
+                    {"name": "Russian tanks and artillery", "aliases": [], "side": "Russia", "role": "combatant"},
+                    {"name": "Georgian troops", "aliases": [], "side": "Georgia", "role": "combatant"},
+                    {"name": "Moscow", "aliases": [], "side": "Russia", "role": "supporter"},
+                ],
+                "locations": [{"name": "Tskhinvali", "aliases": [], "type": "town", "within": None}],
+                "reinforcements": [],
+                "quotes": [],
+            }
+
+    out = json.loads(Summarizer(backend=Answer(), second_look=False).summarize(article).to_json())
+    names = {b["name"]: b["aliases"] for b in out["belligerents"]}
+    assert "Moscow" not in names and "Moscow" in names["Russia"]

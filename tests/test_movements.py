@@ -480,3 +480,24 @@ def test_forces_on_the_move_go_where_the_next_paragraph_says_they_were_going() -
     assert [(r.sender, r.destination, r.status) for r in out.reinforcements] == [
         ("Free Hills Front", "Talvik", "under_way")
     ]
+
+
+def test_an_answer_item_that_will_be_dropped_hides_no_movement() -> None:
+    from summarizer.movements import mend_reinforcements
+
+    article = (
+        "Fighting went on in Talvik.\n\n"
+        "Northern Army tanks and Free Hills Front infantry attacked the town of Talvik on Monday.\n\n"
+        "Government troops retook Talvik. About 300 Northern Army soldiers in armoured trucks arrived from Marra "
+        "on Friday night, a military source said."
+    )
+
+    def item(sender: str, forces: str) -> Reinforcement:
+        return Reinforcement(sender=sender, forces=forces, destination="Talvik", origin=None, status="arrived")
+
+    # forces that strike (dropped as unmoved) and a sender that is a piece of a sentence (dropped as no actor)
+    for wrong in (item("Northern Army", "Northern Army tanks"), item("trucks arrived from Marra on Friday", "trucks")):
+        out = mend_reinforcements(_data([wrong]), article)
+        assert [(r.sender, r.forces, r.destination, r.origin) for r in out.reinforcements] == [
+            ("Northern Army", "About 300 Northern Army soldiers in armoured trucks", "Talvik", "Marra")
+        ]
