@@ -113,8 +113,7 @@ _AWAY = re.compile(r"^\s*(?:home|back|away|out of)\b", re.I)
 _GOING = re.compile(
     r"\b(?:(?:were|was|are|is|had|have|has)\s+(?:been\s+)?)?(?:arrived|arrive|arrives|arriving|landed|lands|reached"
     r"|reach|reaches|crossed|crossing|crosses|rolled|rolling|poured|pouring|streamed|headed|heading|moving|left|leaving"
-    r"|set off"
-    r"|set out|on (?:their|its) way|en route)\b",
+    r"|set off|set out|on (?:their|its) way|en route)\b",
     re.I,
 )
 # A word in the forces' phrase that tells of reinforcing rather than of an attacking force.
