@@ -304,10 +304,11 @@ def fill_destinations(data: ConflictSummary, article: str) -> ConflictSummary:
     out = []
     for r in data.reinforcements:
         at = _forces_at(article, r)
-        if at is not None and where_unsaid(article, at) and _written_once(article, r.forces):
+        once = at is not None and _written_once(article, r.forces)  # then the forces' sentence is theirs
+        if once and where_unsaid(article, at):
             out.append(r if r.destination is None else r.model_copy(update={"destination": None}))
             continue
-        if r.destination and is_place_name(r.destination) and at is not None and _written_once(article, r.forces):
+        if r.destination and is_place_name(r.destination) and once:
             r = _origin_not_destination(article, at, r, listed, actors, types)
         if r.destination and is_place_name(r.destination):
             whole = _whole_name(article, data, r.destination)

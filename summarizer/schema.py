@@ -216,6 +216,18 @@ def render_schema() -> str:
     return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
+def within_bounds(data: ConflictSummary) -> ConflictSummary:
+    """``data`` with each list cut to the schema's bound (the first items kept)."""
+    bounds = {
+        "belligerents": MAX_BELLIGERENTS,
+        "locations": MAX_LOCATIONS,
+        "reinforcements": MAX_REINFORCEMENTS,
+        "quotes": MAX_QUOTES,
+    }
+    over = {key: getattr(data, key)[:n] for key, n in bounds.items() if len(getattr(data, key)) > n}
+    return data.model_copy(update=over) if over else data
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m summarizer.schema [--write|--check]``: print, write or check the schema file."""
     parser = argparse.ArgumentParser(prog="python -m summarizer.schema", description=main.__doc__)
@@ -240,15 +252,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def within_bounds(data: ConflictSummary) -> ConflictSummary:
-    """``data`` with each list cut to the schema's bound (the first items kept)."""
-    bounds = {
-        "belligerents": MAX_BELLIGERENTS,
-        "locations": MAX_LOCATIONS,
-        "reinforcements": MAX_REINFORCEMENTS,
-        "quotes": MAX_QUOTES,
-    }
-    over = {key: getattr(data, key)[:n] for key, n in bounds.items() if len(getattr(data, key)) > n}
-    return data.model_copy(update=over) if over else data
