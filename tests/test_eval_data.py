@@ -30,7 +30,7 @@ def test_test_split_is_frozen() -> None:
 
 
 def test_constructed_articles_are_marked() -> None:
-    for path in (DATA / "dev.jsonl", DATA / "test.jsonl"):
+    for path in (DATA / "dev.jsonl", DATA / "test.jsonl", DATA / "dev2.jsonl", DATA / "dev3.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             rec = json.loads(line)
             if rec["id"] != "seed-hama-2017":
