@@ -113,6 +113,7 @@ _AWAY = re.compile(r"^\s*(?:home|back|away|out of)\b", re.I)
 _GOING = re.compile(
     r"\b(?:(?:were|was|are|is|had|have|has)\s+(?:been\s+)?)?(?:arrived|arrive|arrives|arriving|landed|lands|reached"
     r"|reach|reaches|crossed|crossing|crosses|rolled|rolling|poured|pouring|streamed|headed|heading|moving|left|leaving"
+    r"|driving|drove|marching|marched"
     r"|set off|set out|on (?:their|its) way|en route)\b",
     re.I,
 )
@@ -138,31 +139,61 @@ _NOT_A_PHRASE = re.compile(
 _DUE_TO = re.compile(r"\s+(?:were|was|are|is)\s+(?:expected|due|set|scheduled|about)\s+to$", re.I)
 _PURPOSE = re.compile(r"\bto\s+(?:strengthen|bolster|reinforce|hold|defend|protect|join|support|help)\b", re.I)
 # Forces that left a place go somewhere only when a place follows "for" or "to" ("left Zagreb for Vinkovci").
-_LEFT_FOR = re.compile(r"\b(?:for|to|toward|towards)\s+(?:the\s+)?(?:[a-z-]+\s+){0,3}[A-Z]")
+_LEFT_FOR = re.compile(r"\b(?:for|to|toward|towards)\s+(?:the\s+)?(?:[a-z-]+\s+){0,4}[A-Z]")
 # Verbs of attack in the clause after the verb of motion: forces that arrive to attack are no reinforcement.
 _ATTACK = re.compile(
     r"\b(?:attack\w*|storm\w*|opened fire|ambush\w*|seiz\w*|captur\w*|overr[au]n\w*|shell\w*|raid\w*|kill\w*"
     r"|loot\w*|burn\w*|abduct\w*|kidnap\w*)\b",
     re.I,
 )
+# A preposition right after a verb of sending: the verb is used without forces ("flying from the airport").
+_PREPOSITION_FIRST = re.compile(
+    r"(?:from|to|toward|towards|into|in|on|at(?!\s+least)|over|across|by|with|out of)\b", re.I
+)
+_DAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)(?:\s+(?:morning|afternoon|evening|night))?"
+# A time at the head or tail of the words before a verb: "Later on Wednesday a column ...", "By Saturday
+# afternoon about 300 soldiers had been flown in", "was seen on Tuesday heading".
+_TIME_HEAD = re.compile(
+    rf"^(?:(?:later|earlier|late|early)\s+)?(?:on|by|in|at|during|before|after)\s+(?:{_DAY}|dawn|nightfall"
+    rf"|midday|the\s+(?:morning|afternoon|evening|night))\s*,?\s+|^(?:later|earlier|overnight|meanwhile),?\s+",
+    re.I,
+)
+_TIME_TAIL = re.compile(
+    rf"\s+(?:(?:late|early)\s+)?(?:on|by|in)\s+(?:{_DAY}|the\s+(?:morning|afternoon|evening|night))$"
+)
+# Words that make a convoy or its load aid, or its people civilians: no forces ("a convoy of Red Cross trucks
+# carrying rice", "families fleeing").
+_NOT_MILITARY = re.compile(
+    r"\b(?:aid|relief|food|rice|grain|humanitarian|Red Cross|Red Crescent|medicine|civilians|refugees|evacuees"
+    r"|families|residents|journalists|diplomats|observers|inspectors)\b",
+    re.I,
+)
+# Where over-long forces can be cut: "A convoy of Iraqi Kurdish peshmerga fighters with artillery and ...".
+_SHORTER = re.compile(r",|\s+(?:with|carrying|towing|mounted|armed|backed|supported)\b", re.I)
+# Where the forces stand before they are moved: "two battalions stationed at Mongo" -> "two battalions".
+_STATIONED = re.compile(r"\s+(?:stationed|based|garrisoned|deployed)\s+(?:at|in|near|around)\s+.*$", re.I)
 # "Reinforcements from the city of Osh": the place they come from is no part of the forces' phrase.
 _FROM_TAIL = re.compile(r"\s+from\s+.*$", re.I)
 # An aside between commas right before a verb ("Soldiers of the X Battalion, an elite unit, were flown").
 _TRAILING_ASIDE = re.compile(r",[^,]*,$")
 _AUX_END = re.compile(
-    r"(?:\s+(?:would|will|had|have|has|could|may|might|must|are|is|were|was|now|already|also|still|soon))+$", re.I
+    r"(?:\s+(?:would|will|had|have|has|could|may|might|must|are|is|were|was|now|already|also|still|soon|been"
+    r"|began|begun|started|seen|spotted|observed|reported))+$",
+    re.I,
 )
 _PLANNED = re.compile(
     r"\b(?:will|would|plans?|planned|planning|to be|expected|intends?|promised|pledged|set to|ordered)\b", re.I
 )
 _UNDER_WAY = re.compile(
     r"\b(?:moving|sending|being|heading|on (?:the|their) way|en route|rushing|bringing|crossing|rolling|pouring"
-    r"|streaming|left|leaving)\b",
+    r"|streaming|left|leaving|driving|marching)\b",
     re.I,
 )
 _FROM = re.compile(
     r"\b(?:from|left|leaving)\s+(?:the\s+)?"
-    r"(?:(?:[\w-]+\s+){0,2}(?:city|town|province|region|state|stronghold|base|capital)\s+(?:of\s+)?)?"
+    r"(?:(?:[\w-]+\s+){0,2}(?:city|town|village|district|province|region|state|stronghold|base|capital|port|camp|airport|valley"
+    r"|department|county|governorate|oblast)"
+    r"\s+(?:of\s+)?)?"
     r"((?:al-|el-)?[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*){0,3})"
 )
 
@@ -187,7 +218,7 @@ def _end(mv: Movement) -> int:
 
 def _trim_forces(words: str) -> str:
     """The forces' phrase without a leading "in"/"a further" connective or trailing adverb."""
-    words = re.sub(r"^(?:in|up|out)\s+", "", words.strip(), flags=re.I)
+    words = _TIME_HEAD.sub("", re.sub(r"^(?:in|up|out)\s+", "", words.strip(), flags=re.I))
     words = re.sub(r"\s+(?:in|up|out|back|south|north|east|west|there|here|again)$", "", words, flags=re.I)
     return words.strip()
 
@@ -207,6 +238,8 @@ def find_movements(article: str) -> list[Movement]:
                 if participle and re.search(r"\b(?:be|been|being|was|were|are|is)\s+$", sent[: m.start()]):
                     continue  # a passive verb: below
                 rest = sent[m.end() :]
+                if _PREPOSITION_FIRST.match(rest):
+                    continue  # "helicopters flying from the airport": the verb takes no forces
                 end = _FORCES_END.search(rest)
                 forces = _trim_forces(rest[: end.start()] if end else rest)
                 if end and _AWAY.match(rest[end.start() :]):
@@ -215,9 +248,12 @@ def find_movements(article: str) -> list[Movement]:
             for m in _PASSIVE.finditer(sent):
                 if re.match(r"(?:are|is)\s+deployed\b", m.group(), re.I) or re.match(r"\w+\s+moving", m.group()):
                     continue  # forces where they stand, or moving on their own: no passive movement
-                head = _TRAILING_ASIDE.sub("", sent[: m.start()].rstrip())
+                # "two battalions stationed at Mongo, in central Chad, would be brought": the auxiliary goes
+                # before the aside does
+                head = _TRAILING_ASIDE.sub("", _AUX_END.sub("", sent[: m.start()].rstrip()).rstrip())
                 start = max((b.end() for b in _BOUNDARY.finditer(head)), default=0)
                 forces = _trim_forces(_AUX_END.sub("", head[start:]))
+                forces = _STATIONED.sub("", forces)
                 forces = re.sub(r"^(?:the|a|an)\s+(?=(?:further|more|additional)\b)", "", forces, flags=re.I)
                 _add(out, seen, lo, sent, m.start(), head.rfind(forces) if forces else -1, forces)
             for m in _GOING.finditer(sent):
@@ -231,14 +267,18 @@ def _add_moving(out: list[Movement], seen: set[int], lo: int, sent: str, m: re.M
     words tell of reinforcing (a cue in the forces' phrase, a place they come from, or a purpose) and not
     of an attack; ``add_movements`` keeps one only where its sentence names where the forces go."""
     rest = sent[m.end() :]
-    if _AWAY.match(rest) or _ATTACK.search(rest.split(",")[0]):
+    # "rolled out of Saguiaran towards Marawi" goes somewhere; "pulled out of the town" does not
+    if (_AWAY.match(rest) and not _LEFT_FOR.search(rest)) or _ATTACK.search(rest.split(",")[0]):
         return
     end = _FORCES_END.search(rest)
     if names_forces(rest[: end.start()] if end else rest):
         return  # a transitive verb ("was moving two brigades"): the active shape reads it
     if re.search(r"(?:left|leaving)$", m.group(), re.I) and not _LEFT_FOR.search(rest):
         return  # forces that left a place for none: a withdrawal, or nothing said of where
-    head = _TRAILING_ASIDE.sub("", sent[: m.start()].rstrip())
+    # "A column of about 20 vehicles, some of them mounted with heavy guns, was seen on Tuesday heading": the
+    # time, then the auxiliaries, then the aside go
+    head = _AUX_END.sub("", _TIME_TAIL.sub("", sent[: m.start()].rstrip())).rstrip()
+    head = _TRAILING_ASIDE.sub("", head)
     start = max((b.end() for b in _BOUNDARY.finditer(head)), default=0)
     if _GOING.search(head[start:]):
         return  # a second verb of the same forces ("crossed the river and reached the town")
@@ -253,15 +293,24 @@ def _add_moving(out: list[Movement], seen: set[int], lo: int, sent: str, m: re.M
     if not (cue or left):
         return
     before = len(out)
-    _add(out, seen, lo, sent, m.start(), head.rfind(forces), forces)
+    _add(out, seen, lo, sent, m.start(), head.rfind(forces), forces, max_words=14)
     if len(out) > before:
         out[-1].moving = True
 
 
-def _add(out: list[Movement], seen: set[int], lo: int, sent: str, verb: int, at: int, forces: str) -> None:
+def _add(
+    out: list[Movement], seen: set[int], lo: int, sent: str, verb: int, at: int, forces: str, max_words: int = 10
+) -> None:
+    """Append the movement of ``forces`` (at ``at`` in ``sent``, its verb at ``verb``) unless the words name no
+    forces, are too long for a noun phrase (``max_words``; longer for forces that are a verb's subject, "A
+    convoy of about 40 army trucks towing artillery pieces was seen heading"), or the clause negates it."""
+    if len(forces) > MAX_FORCES and (cut := _SHORTER.search(forces)):
+        forces = forces[: cut.start()]
     if at < 0 or not forces or re.match(r"(?:and|or|but)\b", forces, re.I) or len(forces) > MAX_FORCES:
         return
-    if len(forces.split()) > 10 or not names_forces(forces):
+    if _NOT_MILITARY.search(forces):
+        return
+    if len(forces.split()) > max_words or not names_forces(forces):
         return
     if not re.search(r"[a-z]", forces) or lo + at in seen:
         return
@@ -398,6 +447,35 @@ def _body_named(who: str, mentions: list[tuple[str, str]]) -> str | None:
     return None
 
 
+# Where the side that forces go to join ends: "to reinforce the army at Waterloo" -> "the army".
+_JOINED_END = re.compile(r"\s+(?:in|at|on|near|around|after|before|as|and|a day|from|with)\b", re.I)
+# A new clause with a subject of its own, before a verb of sending.
+_NEW_CLAUSE = re.compile(r",\s+(?:and|but|while|whereas)\s+|\s+while\s+", re.I)
+# A wire dateline at the head of a sentence: "MAKHACHKALA, Russia (Lantern News) - ".
+_DATELINE = re.compile(r"^\s*[A-Z][A-Z'’. -]+,[^-–—()]*(?:\([^)]*\))?\s*[-–—]+\s*")
+# A definite description: "the mission", "The brigade", "the guerrillas".
+_THE_NOUN = re.compile(r"\b[Tt]he\s+([a-z][a-z-]{2,})\b")
+
+
+def _head_named(article: str, text: str, at: int, mentions: list[tuple[str, str]]) -> str | None:
+    """The listed belligerent a definite description in ``text`` stands for ("The mission would move" -> the
+    one listed as "the U.N. mission"; "The brigade had brought" -> a listed "... Brigade"): the one whose
+    mention ends in the description's noun, the one mentioned last before ``at`` where several do."""
+    for noun in _THE_NOUN.findall(text):
+        holders = {name for m, name in mentions if fold(m).split()[-1:] == [noun.casefold()] and fold(m) != noun}
+        if len(holders) == 1:
+            return holders.pop()
+        if holders:
+            last = {
+                name: max((s for m, n in mentions if n == name for s in occurrences(article[:at], m)), default=-1)
+                for name in holders
+            }
+            best = max(last, key=lambda n: last[n])
+            if last[best] >= 0:
+                return best
+    return None
+
+
 def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> str | None:
     """The listed belligerent that sends ``mv``: the first named in the clause of its verb, else the first
     named earlier in the sentence (a passive movement's sender is the one that announces it)."""
@@ -407,20 +485,29 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
     for m in _REPORTED.finditer(before):
         cut = m.end()
     at = mv.at - lo
-    if mv.moving:  # the side they go to join, the forces' own words ("Russian tanks"), the one that tells
+    if mv.moving:
+        # the side their own words name, an aside on them included ("militiamen of the Popular Mobilization
+        # Forces", "Several thousand Kamajors, the ... militia of the Civil Defence Forces (CDF), have begun"),
+        # the side they go to join, their nation ("Russian tanks"), the one that tells
         _, hi = _sentence(article, mv.verb_at)
+        own = article[mv.at : _end(mv)]
         joins = _JOIN.search(article, mv.verb_at, hi)
+        joined = _JOINED_END.split(joins.group(1), maxsplit=1)[0] if joins else ""
         return (
-            (_first_named(joins.group(1), mentions) if joins else None)
-            or _parent_force(mv.forces, mentions)
-            or _first_named(mv.forces, mentions)
+            _parent_force(own, mentions)
+            or _first_named(own, mentions)
+            or (_first_named(joined, mentions) if joined else None)
             or _nation_named(article, mv.forces, mentions)
             or _teller(article, mv, mentions)
             or _first_named(before[:cut], mentions)
+            or _head_named(article, before[:at], mv.at, mentions)
         )
     if mv.at > mv.verb_at:  # active: the subject of the verb's clause ("it": the one that said so)
-        # an aside between commas is no subject ("the Giants Brigades, a force backed by the UAE, had sent")
+        # an aside between commas is no subject ("the Giants Brigades, a force backed by the UAE, had sent"),
+        # nor one of an earlier clause ("Israeli troops battled Hezbollah guerrillas ..., and the Israeli army
+        # rushed", "..., while France ... flew in extra soldiers")
         clause = _ASIDE.sub(" ", before[cut:])
+        clause = _NEW_CLAUSE.split(clause)[-1]
         accused = _ACCUSED.search(clause)  # "Armenia has accused Turkey of sending ..."
         clause = accused.group(1) if accused else clause
         found = _first_named(clause, mentions)
@@ -434,17 +521,26 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
                 return name
         if found is None and (named := _NAMED_FORCE.search(clause)):
             return named.group("name")  # a named force the answer did not list ("the Giants Brigades")
-        # "the army brought up more armour": the one listed army
-        return found or _body_named(clause, mentions) or _first_named(mv.forces, mentions)
+        # "the army brought up more armour": the one listed army; "The mission would move": the listed "U.N.
+        # mission"
+        return (
+            found
+            or _body_named(clause, mentions)
+            or _first_named(mv.forces, mentions)
+            or _head_named(article, clause, mv.verb_at, mentions)
+        )
     # passive: a side named before the forces in their clause, else the one that announces them (a state
     # the answer does not list: "South Africa's defence ministry said ... 800 soldiers would be sent")
     head = _STATE_HEAD.match(before[:cut])
+    own = _DATELINE.sub("", before[cut:at])  # "MAKHACHKALA, Russia (Lantern News) - Two battalions ..."
     return (
-        _first_named(before[cut:at], mentions)
+        _first_named(own, mentions)
         or _first_named(before[:cut], mentions)
         or _first_named(mv.forces, mentions)  # "South African soldiers"
         or (head.group("state") if head and is_country(head.group("state")) else None)
         or _body_named(before[:cut], mentions)  # "the military's media wing said ...": the one state army
+        or _teller(article, mv, mentions)  # "..., an army spokesman said."
+        or _head_named(article, before[:at], mv.at, mentions)
     )
 
 
@@ -463,7 +559,10 @@ def _fix_senders(
 ) -> ConflictSummary:
     """The answer's reinforcements whose forces a found movement holds take that movement's sender where
     its sentence names one (a small model often gives the receiver: "Ukrainian servicemen" for the
-    systems Germany sends); a reinforcement that then repeats an earlier one's sender and place goes."""
+    systems Germany sends), and its destination where the answer's is the place the forces come from
+    ("redeployed at least two brigades from the village of Bure ... to trenches around Tsorona" is not to
+    Bure); a reinforcement that then repeats an earlier one's sender and place goes."""
+    listed = _places(data)
     out: list[Reinforcement] = []
     seen: set[tuple[str, str]] = set()
     for r in data.reinforcements:
@@ -475,6 +574,12 @@ def _fix_senders(
                 sender = sender_of(article, mv, mentions)
                 if sender and fold(sender) != fold(r.sender):
                     r = r.model_copy(update={"sender": sender})
+                origin = _origin(article, mv, listed)
+                if r.destination and origin and fold(r.destination) == fold(origin):
+                    avoid = {fold(r.sender), fold(origin)}
+                    dest = destination_in(article, mv.at, len(mv.forces), listed, avoid)
+                    if dest:
+                        r = r.model_copy(update={"destination": dest, "origin": r.origin or origin})
                 break
         key = (fold(r.sender), fold(r.destination or ""))
         if key not in seen:
@@ -500,7 +605,13 @@ def add_movements(data: ConflictSummary, article: str) -> ConflictSummary:
     listed = _places(data)
     actors = {fold(m) for m, _ in mentions} - set(listed)  # a town listed as a side too is still a place
     have = {(fold(r.sender), fold(r.destination or "")) for r in data.reinforcements}
-    told = [(at, at + len(r.forces)) for r in data.reinforcements for at in occurrences(article, r.forces)]
+    # where the answer's forces stand; words written more than once ("fighters") cannot say which movement
+    told = [
+        (at, at + len(r.forces))
+        for r in data.reinforcements
+        if len(spots := occurrences(article, r.forces)) == 1
+        for at in spots
+    ]
     added: list[Reinforcement] = []
     for mv in movements:
         if any(lo < _end(mv) and mv.at < hi for lo, hi in told):

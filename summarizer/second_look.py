@@ -310,7 +310,7 @@ def _ask(messages: list[dict[str, str]], question: str) -> list[dict[str, str]]:
 # when it stands in a quote's speaker ("a 5th Corps officer", "the Congo River Alliance (AFC)", "SAMIDRC").
 _ARMED_BODY = re.compile(
     r"\b(?:Army|Forces|Front|Movement|Alliance|Command|Corps|Brigades?|Division|Militias?|Guards?|Coalition"
-    r"|Group|Regiment|Battalion)$"
+    r"|Group|Regiment|Battalion|Force|Unit|Police)$"
 )
 
 
