@@ -469,7 +469,8 @@ def add_backers(data: ConflictSummary, found: Look, floor: float) -> ConflictSum
 
 # Words of a body's name that do not tell one body from another ("Armed Forces", "National Guard").
 _GENERIC_BODY_WORDS = set(
-    "armed forces army national guard guards security special government military group command the".split()
+    "armed forces force army national guard guards security special government military group command unit police"
+    " the".split()
 )
 
 

@@ -501,3 +501,56 @@ def test_an_answer_item_that_will_be_dropped_hides_no_movement() -> None:
         assert [(r.sender, r.forces, r.destination, r.origin) for r in out.reinforcements] == [
             ("Northern Army", "About 300 Northern Army soldiers in armoured trucks", "Talvik", "Marra")
         ]
+
+
+SHAPES = (
+    "KORVAN, Estmark (Wire) - A column of about 30 trucks, some of them towing guns, was seen on Tuesday heading "
+    "towards Talvik from Ossen, a police officer said.\n\n"
+    "Several thousand Hill Guards, the volunteer militia of the Free Hills Front, have begun moving from Marra "
+    "to reinforce the army at Talvik.\n\n"
+    "Rebels shelled the bridge on Monday, and the Northern Army rushed two more battalions to Talvik.\n\n"
+    "The mission would move two companies from Marra to Talvik by Thursday.\n\n"
+    "A convoy of Red Cross trucks carrying rice was driving towards Talvik.\n\n"
+    "Helicopters flying from Marra struck the column near Ossen."
+)
+
+
+def _shapes_data(reinforcements: list[Reinforcement] | None = None) -> ConflictSummary:
+    data = _data(reinforcements)
+    extra = Belligerent(name="Korvan Mission", aliases=["the Korvan mission"], side="UN", role="combatant")
+    return data.model_copy(update={"belligerents": [*data.belligerents, extra]})
+
+
+def test_find_movements_reads_seen_heading_begun_moving_and_skips_aid_and_verbs_without_forces() -> None:
+    found = {m.forces: m for m in find_movements(SHAPES)}
+    # "was seen on Tuesday heading": the time, the auxiliaries and the aside go
+    assert found["A column of about 30 trucks"].status == "under_way"
+    assert "Several thousand Hill Guards" in found  # "have begun moving"
+    assert not any("Red Cross" in f or "rice" in f for f in found)  # aid is no force
+    assert not any(f.startswith("from") for f in found)  # "flying from Marra" takes no forces
+
+
+def test_senders_of_the_new_shapes() -> None:
+    out = add_movements(_shapes_data(), SHAPES)
+    got = {(r.forces, r.sender, r.destination) for r in out.reinforcements}
+    # the forces' own words name their side before the side they go to join
+    assert ("Several thousand Hill Guards", "Free Hills Front", "Talvik") in {
+        (f, s, d) for f, s, d in got if f.startswith("Several")
+    }
+    # the clause after ", and" has its own subject
+    assert any(f == "two more battalions" and s == "Northern Army" for f, s, _ in got)
+    # "The mission" is the one listed mission
+    assert any(f == "two companies" and s == "Korvan Mission" for f, s, _ in got)
+
+
+def test_the_answers_destination_that_is_the_origin_is_replaced() -> None:
+    article = "Officials said Estmark had redeployed two brigades from the village of Marra to trenches around Talvik."
+    data = _data(
+        [
+            Reinforcement(
+                sender="Northern Army", forces="two brigades", destination="Marra", origin=None, status="arrived"
+            )
+        ]
+    )
+    out = add_movements(data, article)
+    assert [(r.destination, r.origin) for r in out.reinforcements] == [("Talvik", "Marra")]

@@ -790,6 +790,14 @@ def test_a_body_named_on_its_own_passes_a_lower_floor_unless_the_answer_gives_it
     assert [b.name for b in add_belligerents(given, found, 1.25).belligerents[1:]] == []
 
 
+def test_a_force_unit_or_police_of_its_own_passes_the_lower_floor() -> None:
+    _, data = answer_and_data()
+    found = Look(actors={"Rapid Action Force": 0.9, "Anti-Riot Unit": 0.9, "Federal Police": 0.9, "Special Unit": 0.9})
+    added = add_belligerents(data, found, 1.25).belligerents[len(data.belligerents) :]
+    # "Special Unit" has no word of its own
+    assert [b.name for b in added] == ["Rapid Action Force", "Anti-Riot Unit", "Federal Police"]
+
+
 def test_a_name_written_with_its_fighters_or_armed_verbs_passes_a_lower_floor() -> None:
     from summarizer.candidates import armed_cues
 
