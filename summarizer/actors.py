@@ -23,7 +23,17 @@ import re
 
 from summarizer.candidates import used_as_adjective
 from summarizer.countries import country_of_capital, stands_for
-from summarizer.parse import _COMPASS, _fold_into, _merge_acronyms, _stems, merge_state_forces, state_of, unbracketed
+from summarizer.parse import (
+    _COMPASS,
+    _fold_into,
+    _merge_acronyms,
+    _stems,
+    initials,
+    is_proper_name,
+    merge_state_forces,
+    state_of,
+    unbracketed,
+)
 from summarizer.schema import MAX_ALIASES, Belligerent, ConflictSummary
 from summarizer.second_look import _demonym
 from summarizer.textspans import fold
@@ -92,6 +102,111 @@ _MEMBERS_TAIL = re.compile(
 _BODY_END = re.compile(
     r"\b(?:Guards?|Army|Front|Forces|Movement|Brigades?|Corps|Police|Militia|Council|Division|Battalion|Regiment)$"
 )
+
+
+# Between two names of a list joined by "and", each with an optional bracketed acronym: "the Union of Forces
+# for Democracy and Development (UFDD), the UFDD-Fundamental and the Rally of Forces for Change (RFC)".
+_ACR_AFTER = r"(?:\s+\([A-Z][\w-]{1,9}\))?\)?"
+_AND = rf"{_ACR_AFTER},?\s+and\s+(?:the\s+)?"
+_COMMA = rf"{_ACR_AFTER},\s+(?:the\s+)?"
+_LIST_GOES_ON = rf"{_ACR_AFTER},?\s+and\b"
+# A group word after two names joined by "and": "Shams al-Shamal and Thuwar al-Raqqa brigades".
+_GROUP_TAIL = re.compile(r"\s+(?:brigades|groups|units|factions|militias|movements)$")
+
+
+def _forms(mention: str, article: str) -> list[str]:
+    """``mention`` and, for an acronym the article spells out before it in brackets, the spelled-out name."""
+    out = [mention]
+    if re.fullmatch(r"[A-Z][A-Z0-9-]{1,9}", mention.strip()):  # "RFC", "SPLA-IO", "M23"
+        spelled = re.search(
+            rf"((?:[A-Z][\w'’-]*)(?:\s+(?:(?:of|for|and|the|de|du|del)\s+)*[A-Z][\w'’-]*)*)\s+\({re.escape(mention)}\)",
+            article,
+        )
+        if spelled:
+            # the words whose initials spell the acronym ("the UFDD-Fundamental and the Rally of Forces for
+            # Change (RFC)" -> "Rally of Forces for Change"), else the shortest run from its first letter with
+            # no "and" ("Sudan People's Liberation Army-in-Opposition (SPLA-IO)")
+            words = spelled.group(1).split()
+            runs = [" ".join(words[k:]) for k in range(len(words) - 1, -1, -1) if words[k][:1].isupper()]
+            letters = re.sub(r"[^A-Z]", "", mention)
+            exact = [r for r in runs if initials(r) == letters]
+            loose = [r for r in runs if r[:1] == letters[:1] and " and " not in r and len(r.split()) > 1]
+            if exact or loose:
+                out.append((exact or loose)[0])
+    return out
+
+
+def _joined(a: str, b: str, article: str) -> bool:
+    """Whether the article lists ``a`` and ``b`` as two names of one list: "A and B", "A, B and C" (never
+    when one spells the other out)."""
+    xs, ys = _forms(a, article), _forms(b, article)
+    if {_the_less(x) for x in xs} & {_the_less(y) for y in ys}:
+        return False
+    for x in xs:
+        for y in ys:
+            for first, second in ((x, y), (y, x)):
+                f, s2 = re.escape(first), re.escape(second)
+                if re.search(rf"(?<![\w-]){f}{_AND}{s2}(?![\w-])", article) or re.search(
+                    rf"(?<![\w-]){f}{_COMMA}{s2}(?![\w-]){_LIST_GOES_ON}", article
+                ):
+                    return True
+    return False
+
+
+def _named(mention: str) -> bool:
+    """A proper name or an acronym, not a description ("the armed wing of the main opposition movement")."""
+    return is_proper_name(mention) or bool(re.fullmatch(r"[A-Z][A-Z0-9-]{1,9}", mention.strip()))
+
+
+def _the_less(name: str) -> str:
+    return fold(re.sub(r"^the\s+", "", name.strip(), flags=re.IGNORECASE))
+
+
+def _split_coordinated(items: list[Belligerent], article: str) -> list[Belligerent]:
+    """Aliases that name another group become items of their own (same side and role): an alias the article
+    lists with "and" beside the item's name or another of its aliases ("the Union of Forces for Democracy and
+    Development (UFDD), the UFDD-Fundamental and the Rally of Forces for Change (RFC)": three groups; "X, or
+    Y" is one), an acronym alias by the name it spells out ("RFC" -> "Rally of Forces for Change", the
+    acronym its alias), and each part of an alias made of two proper names joined by "and" ("Shams al-Shamal
+    and Thuwar al-Raqqa brigades": a plural word for groups after them; not "the Jammu and Kashmir Police", nor
+    a name the article follows with its acronym). The bound on belligerents is kept by ``schema.within_bounds``."""
+    out: list[Belligerent] = []
+    for b in items:
+        mentions = [b.name, *b.aliases]
+        own = {_the_less(f) for f in _forms(b.name, article)}  # the name, spelled out where it is an acronym
+        keep: list[str] = []
+        split: list[tuple[str, list[str]]] = []
+        for alias in b.aliases:
+            if own & {_the_less(f) for f in _forms(alias, article)}:
+                keep.append(alias)  # the name spelled out, or its acronym
+                continue
+            bare = _GROUP_TAIL.sub("", alias.strip())
+            parts = [p.strip() for p in bare.split(" and ")] if " and " in bare and bare != alias.strip() else []
+            named = not re.search(rf"{re.escape(alias.strip())}\s+\(", article)
+            if named and len(parts) == 2 and all(is_proper_name(p) for p in parts):
+                split.extend((p, []) for p in parts)
+                continue
+            if _named(alias) and any(_joined(m, alias, article) for m in mentions if m != alias and _named(m)):
+                forms = _forms(alias, article)
+                split.append((forms[-1], [alias] if len(forms) > 1 else []))
+                continue
+            keep.append(alias)
+        if not split:
+            out.append(b)
+            continue
+        out.append(b.model_copy(update={"aliases": keep}))
+        for name, acronym in split:
+            if any(fold(name) == fold(m) for x in [*out, *items] for m in [x.name, *x.aliases] if x is not b):
+                continue
+            out.append(Belligerent(name=name, aliases=acronym, side=b.side, role=b.role))
+    return out
+
+
+def split_listed_groups(data: ConflictSummary, article: str) -> ConflictSummary:
+    """The answer with aliases that name other groups made belligerents of their own (``_split_coordinated``),
+    before the reinforcements are read, so that a movement of "the RFC" has the RFC as its sender."""
+    out = _split_coordinated(data.belligerents, article)
+    return data if out == data.belligerents else data.model_copy(update={"belligerents": out})
 
 
 def _bare_names(items: list[Belligerent], article: str) -> list[Belligerent]:

@@ -125,7 +125,8 @@ _FROM = 1  # the index of the "from" pattern below
 _SUPPORT_RE = [
     regex.compile(c)
     for c in (
-        rf"\b(?i:backed|supported|armed|supplied|funded|financed|trained|equipped|assisted) by {_NAMES}",
+        rf"\b(?i:backed|supported|armed|supplied|funded|financed|trained|equipped|assisted) by "
+        rf"(?:(?i:neighbouring|neighboring) )?{_NAMES}",
         rf"\b(?i:support|backing|aid|help|assistance|troops|soldiers|forces|drones|weapons|arms|air ?strikes|jets"
         rf"|warplanes) from {_NAMES}",
         rf"\b(?i:aligned|allied) with {_NAMES}",
@@ -133,6 +134,10 @@ _SUPPORT_RE = [
         # "Turkey, which already supplies it with armed drones"
         rf"\b(?:the )?({_NAME}),? which (?:already |also |has |had )*(?:supplies|supplied|arms|armed|backs|backed"
         rf"|funds|funded|trains|trained|equips|equipped)\b",
+        # "Iran has supplied Hezbollah with most of its arsenal", "Liberia, whose government has supplied it"
+        rf"\b({_NAME}),? (?:whose (?:government|army|military|leaders?) )?(?:has |had |have )?(?:also |long )*"
+        rf"(?:supplied|armed|funded|financed|equipped)(?: and (?:supplied|armed|funded|financed|equipped|trained))?"
+        rf" (?:it|them|the |several |(?:\p{{Lu}}))",
         # "accused the United Arab Emirates of carrying out air strikes in support of Haftar"
         rf"\b(?i:accused|accuses|accusing) (?:the )?({_NAME}) of (?:(?i:carrying out|conducting|launching) )?"
         rf"(?i:air ?strikes|drone strikes|strikes|sending|supplying|arming|funding)\b",
@@ -271,6 +276,38 @@ _ARMED_AFTER = re.compile(
     r"|snipers|jihadists)\b|(?:(?:had|has|have)\s+)?(?:seized|captured|overran|attacked|shelled|ambushed|stormed"
     r"|launched|fired|killed|retook|raided|bombed|struck|abducted|executed)\b)"
 )
+
+
+# Before a name: its men ("fighters of the Maute group", "gunmen of the allied Amal movement", "Renegade
+# soldiers of the West Side Boys"); the nouns in lower case, so "the Armed Forces of Liberia" is no cue for
+# "Liberia".
+_MEMBERS_BEFORE = re.compile(
+    r"\b(?:fighters|gunmen|militiamen|soldiers|members|units|commanders|militants|guerrillas|insurgents|rebels"
+    r"|troops|forces)\s+of\s+(?:the\s+)?(?:(?:allied|rival|renegade|breakaway|hardline|armed)\s+)?$"
+)
+# After a name: an aside that calls it an armed group ("Abu Sayyaf, the kidnap-for-ransom group,", "Several
+# thousand Kamajors, the traditional hunters' militia"), not a monitor's or aid group's ("the group's
+# stronghold" is no aside).
+_ARMED_ASIDE = re.compile(
+    r",\s+(?:an?|the)\s+(?:(?!monitor|watchdog|rights|aid|news|doctors|medical)[\w'’-]+\s+){0,4}?"
+    r"(?:group|militia|movement|faction|rebels|insurgents|guerrillas)\b(?!['’])"
+)
+
+
+def member_cues(name: str, article: str) -> int:
+    """How many times the article writes ``name`` after its men ("fighters of the X") or with an aside that
+    calls it an armed group ("X, a clan-based militia,"): stronger cues than ``armed_cues``."""
+    return sum(
+        1
+        for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", article)
+        if _MEMBERS_BEFORE.search(_sentence_case(article[max(0, m.start() - 60) : m.start()]))
+        or _ARMED_ASIDE.match(article, m.end())
+    )
+
+
+def _sentence_case(text: str) -> str:
+    """``text`` with the first letter of each sentence in lower case ("Fighters of the" -> "fighters of the")."""
+    return re.sub(r"(^|[.!?]\s+|\n)([A-Z])", lambda m: m.group(1) + m.group(2).lower(), text)
 
 
 def armed_cues(name: str, article: str) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from summarizer.actors import fold_capitals, fold_place_variants, tidy_actors, tidy_places
+from summarizer.actors import fold_capitals, fold_place_variants, split_listed_groups, tidy_actors, tidy_places
 from summarizer.aimed import aimed_at_model
 from summarizer.article import ArticleError, check_article, plain_text
 from summarizer.backends import Backend, GenerationResult, load_backend
@@ -267,7 +267,8 @@ class Summarizer:
             labels = camp_labels(part)
             aliases = answer_aliases(part)
             for name, score in found.actors.items():
-                if score > actor_floor(name, self.actor_min_logodds, aliases, found.armed_cues.get(name, 0)):
+                cues, members = found.armed_cues.get(name, 0), found.member_cues.get(name, 0)
+                if score > actor_floor(name, self.actor_min_logodds, aliases, cues, members):
                     found.sides[name] = side_of(backend, messages, gen.text, name, labels)
             part = add_belligerents(part, found, self.actor_min_logodds)
         if self.support_min_logodds is not None:
@@ -302,7 +303,8 @@ class Summarizer:
             data = no_conflict(data)
         if is_control(looks, text, self.armed_min_logodds) or tells_of_no_force(text):
             data = no_conflict(data)
-        data = fold_capitals(merge_state_forces(actors_not_forces(split_unit_aliases(data)), text), text)
+        data = split_listed_groups(split_unit_aliases(data), text)
+        data = fold_capitals(merge_state_forces(actors_not_forces(data), text), text)
         data = add_unlisted_places(mend_reinforcements(data, text), {})
         data = drop_speaker_bases(data, text)
         data = fold_place_variants(full_place_names(add_home_countries(add_dateline_country(data, text), text), text))

@@ -23,6 +23,7 @@ from summarizer.candidates import (
     armed_cues,
     covered,
     is_unit_name,
+    member_cues,
     only_in,
     place_cue,
     proper_noun_spans,
@@ -55,6 +56,10 @@ BODY_MIN_LOGODDS: float | None = 0.3
 # floor (dev/dev2 stored scores: of the unlisted candidates under 1.25 with two such cues, all 2 gold).
 MIN_ARMED_CUES = 2
 CUED_ACTOR_MIN_LOGODDS: float | None = 0.0
+# A name the article writes after its men ("fighters of the Maute group") or with an aside that calls it an
+# armed group ("Abu Sayyaf, the kidnap-for-ransom group,") is added above this floor (dev, dev2, dev3 stored
+# scores: of the unlisted candidates under 1.25 with such a cue, 7 gold between -1.02 and 0.28, none other).
+MEMBER_CUE_MIN_LOGODDS: float | None = -1.1
 # A candidate the article writes with a word for its kind ("the town of Mellit", "the Abu Shouk camp") is
 # added as a place above this lower floor (dev: 7 of the 8 such candidates between 0.5 and 1.5 are gold).
 CUED_PLACE_MIN_LOGODDS = 0.5
@@ -130,6 +135,7 @@ class Look:
     armed: dict[str, float] = field(default_factory=dict)  # the answer's belligerents -> armed kind log-odds
     cued: list[str] = field(default_factory=list)  # candidate places written with a kind word ("town of X")
     armed_cues: dict[str, int] = field(default_factory=dict)  # candidate actor -> ``candidates.armed_cues``
+    member_cues: dict[str, int] = field(default_factory=dict)  # candidate actor -> ``candidates.member_cues``
 
     def as_meta(self) -> dict[str, Any]:
         return {
@@ -143,6 +149,7 @@ class Look:
             "armed": {k: round(v, 3) for k, v in self.armed.items()},
             "cued": list(self.cued),
             "armed_cues": dict(self.armed_cues),
+            "member_cues": dict(self.member_cues),
         }
 
 
@@ -234,6 +241,7 @@ def look(
     if actors:
         found.actors = yes_no(scorer, messages, ACTOR_QUESTION, actor_cands)
         found.armed_cues = {c: n for c in actor_cands if (n := armed_cues(c, article))}
+        found.member_cues = {c: n for c in actor_cands if (n := member_cues(c, article))}
         found.checked = yes_no(scorer, messages, ACTOR_QUESTION, list(dict.fromkeys(b.name for b in data.belligerents)))
         listed = {fold(m) for m in actors_said}
         listed |= set(abbreviations(data.belligerents))
@@ -480,16 +488,22 @@ def names_a_body_of_its_own(name: str) -> bool:
     return bool(_ARMED_BODY.search(name)) and any(w.casefold() not in _GENERIC_BODY_WORDS for w in name.split())
 
 
-def actor_floor(name: str, floor: float, aliases: frozenset[str] = frozenset(), cues: int = 0) -> float:
+def actor_floor(
+    name: str, floor: float, aliases: frozenset[str] = frozenset(), cues: int = 0, members: int = 0
+) -> float:
     """The log-odds a candidate actor must pass: ``floor``; for a numbered unit the lower
     ``UNIT_MIN_LOGODDS``; for a name the answer does not give as an alias (folded names in ``aliases``)
     that the article writes at least ``MIN_ARMED_CUES`` times with its men, positions or a verb of armed
-    action (``cues``, from ``candidates.armed_cues``) the lower ``CUED_ACTOR_MIN_LOGODDS``, and for a name
+    action (``cues``, from ``candidates.armed_cues``) the lower ``CUED_ACTOR_MIN_LOGODDS``, for one written
+    after its men or with an aside that calls it an armed group (``members``, ``candidates.member_cues``) the
+    lower ``MEMBER_CUE_MIN_LOGODDS``, and for a name
     of an armed body of its own (``names_a_body_of_its_own``) the lower ``BODY_MIN_LOGODDS``."""
     if is_unit_name(name):
         return min(floor, UNIT_MIN_LOGODDS)
     if fold(name) in aliases:
         return floor
+    if MEMBER_CUE_MIN_LOGODDS is not None and members >= 1:
+        return min(floor, MEMBER_CUE_MIN_LOGODDS)
     if CUED_ACTOR_MIN_LOGODDS is not None and cues >= MIN_ARMED_CUES:
         return min(floor, CUED_ACTOR_MIN_LOGODDS)
     if BODY_MIN_LOGODDS is not None and names_a_body_of_its_own(name):
@@ -510,7 +524,8 @@ def add_belligerents(data: ConflictSummary, found: Look, floor: float) -> Confli
     aliases = answer_aliases(data)
     for name, score in found.actors.items():
         unit = is_unit_name(name)
-        if score <= actor_floor(name, floor, aliases, found.armed_cues.get(name, 0)) or (
+        cues, members = found.armed_cues.get(name, 0), found.member_cues.get(name, 0)
+        if score <= actor_floor(name, floor, aliases, cues, members) or (
             not unit and found.locations.get(name, -99.0) > score
         ):
             continue

@@ -338,3 +338,28 @@ def test_the_pipeline_folds_a_capital_into_a_country_that_an_actor_becomes_only_
     out = json.loads(Summarizer(backend=Answer(), second_look=False).summarize(article).to_json())
     names = {b["name"]: b["aliases"] for b in out["belligerents"]}
     assert "Moscow" not in names and "Moscow" in names["Russia"]
+
+
+def test_aliases_the_article_lists_as_other_groups_become_belligerents_of_their_own() -> None:
+    from summarizer.actors import split_listed_groups
+
+    article = (
+        "The rebels, an alliance of the Union of Tarvo Fighters (UTF), the UTF-Renewal and the Rally of Orlen "
+        "Patriots (ROP), advanced. Men from the Kessar Hawks and Vasko Lions brigades joined them. The Dravia "
+        "Front, or Dravian Resistance, held the hills. The Jammu and Orlen Police stood by."
+    )
+    data = _data(
+        [
+            _b("UTF", ["UTF-Renewal", "ROP", "Union of Tarvo Fighters"], side="rebels"),
+            _b("Free Army", ["Kessar Hawks and Vasko Lions brigades"], side="rebels"),
+            _b("Dravia Front", ["Dravian Resistance"], side="rebels"),
+            _b("Orlen Police", ["the Jammu and Orlen Police"]),
+        ]
+    )
+    out = {b.name: (b.aliases, b.side) for b in split_listed_groups(data, article).belligerents}
+    assert out["UTF"] == (["Union of Tarvo Fighters"], "rebels")
+    assert out["UTF-Renewal"] == ([], "rebels")
+    assert out["Rally of Orlen Patriots"] == (["ROP"], "rebels")  # the acronym goes with its name
+    assert "Kessar Hawks" in out and "Vasko Lions" in out
+    assert out["Dravia Front"][0] == ["Dravian Resistance"]  # "X, or Y" is one group
+    assert out["Orlen Police"][0] == ["the Jammu and Orlen Police"]  # no plural word for groups after it

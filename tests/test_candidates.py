@@ -300,3 +300,29 @@ def test_an_article_with_no_word_of_force_is_told_apart() -> None:
     assert not tells_of_no_force(match + "Police said two fans were injured outside the ground.")
     assert not tells_of_no_force(match.replace("forwards", "soldiers"))
     assert not tells_of_no_force("Wales beat Ireland 24-19.")  # too short to judge
+
+
+def test_member_cues_count_a_name_after_its_men_or_with_an_aside_calling_it_an_armed_group() -> None:
+    from summarizer.candidates import member_cues
+
+    article = (
+        "Fighters of the Vasko group overran the market. Orlen Hawks, a clan-based militia, joined them. "
+        "Soldiers of the Armed Forces of Kessaria held the bridge. Tarvo, the group's stronghold, fell. "
+        "The Kessar Observatory, a rights group, counted the dead."
+    )
+    assert member_cues("Vasko", article) == 1
+    assert member_cues("Orlen Hawks", article) == 1
+    assert member_cues("Kessaria", article) == 0  # inside "the Armed Forces of Kessaria"
+    assert member_cues("Tarvo", article) == 0  # "the group's stronghold" is no aside
+    assert member_cues("Kessar Observatory", article) == 0  # a rights group
+
+
+def test_support_cues_read_a_state_that_supplies_or_arms_a_side() -> None:
+    from summarizer.candidates import support_cues
+
+    article = (
+        "TARVO (Wire) - Fighting went on.\n\n"
+        "Kessaria has supplied the Vasko Front with rockets. The rebels are armed by neighbouring Orlenia, "
+        "and Dravia, whose government has funded them, denies it."
+    )
+    assert {"Kessaria", "Orlenia", "Dravia"} <= set(support_cues(article))

@@ -391,6 +391,7 @@ def test_as_meta_without_gate() -> None:
         "armed": {},
         "cued": [],
         "armed_cues": {},
+        "member_cues": {},
     }
 
 
