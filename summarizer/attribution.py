@@ -32,8 +32,13 @@ _AFTER_VERB_FIRST = re.compile(
 # ``"…," X said …`` / ``"…," the commander, Abdelsalam Zoubi, said …``.
 _AFTER_SPK_FIRST = re.compile(rf"^[,]?\s*(?P<spk>{_SPK}),?\s+{_VERB}\b")
 # ``X said its forces had "…`` in the sentence before the opening mark.
-_BEFORE = re.compile(rf"(?:^|[,;]\s+|\.\s+)(?P<spk>[^,;.\"“”«»]{{2,120}}?),?\s+{_VERB}\b[^.]*$")
+_BEFORE = re.compile(
+    rf"(?:^|[,;]\s+|\.\s+)(?P<spk>[^,;.\"“”«»]{{2,120}}?)"
+    # an aside between the subject and its verb: "Major General X, who commands the ground operation, said"
+    rf"(?:,\s+(?:who|which|whose|speaking|asking|declining|citing)\b[^,;.\"“”«»]{{2,160}},)?,?\s+{_VERB}\b[^.]*$"
+)
 _PRONOUN = re.compile(r"^(?:he|she|they|we|i)$", re.IGNORECASE)
+_PREPOSITIONAL = re.compile(r"\s*(?:in|on|at|according to|after|before|during|with)\b", re.IGNORECASE)
 _NAMED_AFTER = re.compile(r",\s+(?P<name>(?:[A-Z][\w'’.-]*\s+){0,4}(?:[A-Z]|al-[A-Z])[\w'’-]+)(?=\s*[,.;]|\s*$)")
 _PRONOUN_OPENS = re.compile(rf"(?:He|She)\s+(?:also\s+)?{_VERB}\b")
 _PRONOUN_AFTER = re.compile(rf"^[,]?\s*(?P<p>he|she)\s+{_VERB}\b")
@@ -55,7 +60,14 @@ _TRAILING_ADVERB = re.compile(
 _ANAPHOR = re.compile(r"^the\s+(?:statement|communiqu[eé]|post|message)$", re.IGNORECASE)
 _ISSUED = [
     re.compile(r"(?:^|[.!?]\s+|\n)(?P<spk>[A-Z][^.!?\n]{1,100}?)\s+(?:posted|tweeted|published)\b"),
+    # "..., Eritrea's information ministry said in a statement" (after a comma), "The Congolese army, known
+    # by its French acronym FARDC, said in a statement" (from the sentence's start)
+    re.compile(
+        r"(?:^|[.!?,]\s+|\n)(?P<spk>(?:the\s+)?[A-Z][^.!?\n,]{1,100}?),?\s+(?:said|says) in an? (?:\w+\s+)?statement"
+    ),
     re.compile(r"(?:^|[.!?]\s+|\n)(?P<spk>[A-Z][^.!?\n]{1,100}?),?\s+(?:said|says) in an? (?:\w+\s+)?statement"),
+    # "according to a ministry statement": "the ministry", resolved as a body named by its kind
+    re.compile(r"\baccording to an? (?P<spk>(?-i:[a-z]+)) statement\b"),
     re.compile(r"\bIn an? (?:\w+\s+)?statement[^.!?\n]*?,\s+(?P<spk>[^,.!?\n]{2,80}?)\s+(?:said|says)\b"),
     re.compile(r"(?:^|\s)(?:An?|The)\s+(?P<spk>[A-Z][^.!?\n,]{0,60}?\s+statement)\b"),
 ]
@@ -71,18 +83,22 @@ _BODY_ANAPHOR = re.compile(
 
 def _body(article: str, before: int, kind: str) -> str | None:
     """The nearest speaker before offset ``before`` (within 1,500 characters) whose phrase names a body of
-    ``kind`` by more than the bare anaphor ("The U.N. peacekeeping mission in Congo, MONUSCO")."""
-    pattern = re.compile(
+    ``kind`` by more than the bare anaphor ("The U.N. peacekeeping mission in Congo, MONUSCO"; "..., the
+    defence ministry said")."""
+    patterns = [
         rf"(?:^|[.!?]\s+|\n)(?P<spk>[A-Z][^.!?\n]{{0,100}}?\b{kind}\b[^.!?\n]{{0,60}}?),?\s+(?:said|says|told|added)\b",
-        re.IGNORECASE,
-    )
-    best = None
-    for m in pattern.finditer(article, max(0, before - 1500), before):
-        spk = _clean(m.group("spk"))
-        if spk and spk.casefold() != f"the {kind}".casefold():
-            named = re.search(r",\s+(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})$", spk)
-            best = named.group("name") if named else spk  # "… mission in Congo, MONUSCO": the name
-    return best
+        rf",\s+(?P<spk>(?:the\s+)?[\w'’ .-]{{0,60}}?\b{kind}),?\s+(?:said|says|told|added)\b",
+    ]
+    best: tuple[int, str] | None = None
+    for pattern in reversed(patterns):  # at the same place, the phrase after the comma
+        for m in re.finditer(pattern, article[:before], re.IGNORECASE):
+            if m.start() < before - 1500:
+                continue
+            spk = _clean(m.group("spk"))
+            if spk and spk.casefold() != f"the {kind}".casefold() and (best is None or m.end() > best[0]):
+                named = re.search(r",\s+(?P<name>[A-Z][\w'’.-]+(?:\s+[A-Z][\w'’.-]+){0,3})$", spk)
+                best = (m.end(), named.group("name") if named else spk)  # "… mission in Congo, MONUSCO": the name
+    return best[1] if best else None
 
 
 def _author(article: str, before: int) -> str | None:
@@ -91,7 +107,8 @@ def _author(article: str, before: int) -> str | None:
     best: tuple[int, str] | None = None
     for pattern in _ISSUED:
         for m in pattern.finditer(article, lo, before):
-            spk = _clean(m.group("spk"))
+            raw = m.group("spk")
+            spk = (_body(article, m.start(), raw) or f"the {raw}") if re.fullmatch(r"[a-z]+", raw) else _clean(raw)
             if spk and (best is None or m.end() > best[0]):
                 best = (m.end(), spk)
     return best[1] if best else None
@@ -110,7 +127,8 @@ _INTRODUCED = re.compile(
 _NAME = r"(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})"
 # The name a person goes by, which names a person wherever it is given.
 _PERSON_GOES_BY = re.compile(
-    r"\b(?:call ?sign|nom de guerre|gave (?:only )?(?:his|her) (?:first )?name as|identified (?:himself|herself) as)"
+    r"\b(?:call ?sign|nom de guerre|gave (?:only )?(?:his|her) (?:first )?name (?:only )?as"
+    r"|identified (?:himself|herself) as)"
     rf"(?:,|\s+as|\s+is|\s+was)?\s+{_NAME}"
 )
 # ... and one that does where the sentence opens with a person (``_INTRODUCED``).
@@ -200,21 +218,30 @@ def attribute(article: str, passages: list[Passage]) -> dict[tuple[int, int], st
             opening -= 1
         before = article[_sentence_start(article, lo, opening) : opening]
         spk = None
-        for pattern in (_AFTER_VERB_FIRST, _AFTER_SPK_FIRST):
+        # a quote that ends its sentence ('... and "will turn the town into a graveyard." The army said ...')
+        # takes no speaker from the next sentence
+        ended = p.text.rstrip().endswith(".") or "." in article[p.end : close]
+        for pattern in () if ended else (_AFTER_VERB_FIRST, _AFTER_SPK_FIRST):
             m = pattern.search(after)
             if m:
                 spk = _clean(m.group("spk"))
                 named = _NAMED_AFTER.match(after, m.end("spk"))
                 if spk and named and pattern is _AFTER_VERB_FIRST:
                     spk = named.group("name")  # "said the spokesman, Lieutenant Andriy Koval."
+                goes_by = _PERSON_GOES_BY.search(after[m.end("spk") :].split(".")[0])
+                if spk and goes_by:
+                    spk = goes_by.group("name")  # "said a Cossack commander who gave his name only as Nikolai"
                 if spk:
                     break
         if spk is None and (pronoun := _PRONOUN_AFTER.match(after)):
             spk = pronoun.group("p")  # '"…," he said': lower case, which _clean refuses
-        if spk is None:
-            m = _BEFORE.search(before)
-            if m:
+        at = 0
+        while spk is None and (m := _BEFORE.search(before, at)):
+            # "In a statement posted on a militant website, the Islamic Shura of Dagestan said": no phrase that
+            # opens with a preposition is the speaker; the next clause is tried
+            if not _PREPOSITIONAL.match(m.group("spk")):
                 spk = _clean(m.group("spk"))
+            at = m.start() + 1
         if spk is not None and _ANAPHOR.match(spk):
             spk = _author(article, p.start) or spk
         elif spk is not None and (body := _BODY_ANAPHOR.match(spk)):
@@ -225,6 +252,13 @@ def attribute(article: str, passages: list[Passage]) -> dict[tuple[int, int], st
             if previous is None and spk.casefold() in {"he", "she"} and para > 0 and p.start - lo < 3:
                 # a paragraph that opens with the quote: "he" is the person the paragraph before introduced
                 previous = _introduced(article, *paras[para - 1])
+            elif (
+                previous is None
+                and spk.casefold() in {"he", "she"}
+                and (start := _sentence_start(article, lo, opening)) > lo
+            ):
+                # "A Ministry of Defence spokesman denied reports .... "That is not their mission," he said.'
+                previous = _introduced(article, lo, start)
             spk = previous
         elif spk is None and before.strip() == "":
             spk = previous  # a quote that opens its sentence with no cue continues the one before

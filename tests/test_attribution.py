@@ -63,6 +63,36 @@ def speakers(article: str) -> dict[str, str | None]:
         ),
         ('The ministry also said its forces had "liberated" the town.', "liberated", "The ministry"),
         ('He also said more attacks would come "in other areas".', "in other areas", None),  # no one before
+        # an aside between the subject and its verb
+        (
+            'General Abel Varn, who commands the operation, said the rebels "are running out of food".',
+            "are running out of food",
+            "General Abel Varn",
+        ),
+        (
+            'An officer in Tolin, speaking on condition of anonymity, said the arms passed "with the knowledge of '
+            'the command".',
+            "with the knowledge of the command",
+            "An officer in Tolin",
+        ),
+        # a phrase opening with a preposition is no speaker ("posted" is a verb of saying)
+        (
+            'In a statement posted on a website, the Ossen Shura said its men came "to free our brothers".',
+            "to free our brothers",
+            "the Ossen Shura",
+        ),
+        # a quote that ends its sentence takes no speaker from the next one
+        (
+            'The Front said in a statement that it "will turn the town into a graveyard." The army said little.',
+            "will turn the town into a graveyard.",
+            "The Front",
+        ),
+        ('"We came to stay," said a volunteer who gave his name only as Nikolai.', "We came to stay,", "Nikolai"),
+        (
+            'A Defence Ministry spokesman denied the reports. "That is not their mission," he said.',
+            "That is not their mission,",
+            "A Defence Ministry spokesman",
+        ),
     ],
 )
 def test_attribution_patterns(paragraph: str, quote: str, speaker: str | None) -> None:
@@ -84,6 +114,19 @@ def test_a_quote_after_its_attribution_sentence_and_a_pronoun_take_the_speaker_b
 def test_a_paragraph_that_is_only_a_quotation_continues_the_one_before() -> None:
     article = '"The line holds," said Ilse Marrow. "We need shells.\n\n"And we need them now."\n\nOther news.\n'
     assert speakers(article)["And we need them now."] == "Ilse Marrow"
+
+
+def test_the_statement_takes_the_author_of_the_statement_before_it() -> None:
+    article = (
+        "TOLIN (Wire) - Jets bombed the river crossing, Dorvan's information ministry said in a statement.\n\n"
+        '"The aggressor has paid dearly," the statement said.\n\n'
+        "The attack was repelled, the defence ministry said, according to a ministry statement read on "
+        "television.\n\n"
+        '"Our forces reacted with vigour," the statement said.\n'
+    )
+    found = speakers(article)
+    assert found["The aggressor has paid dearly,"] == "Dorvan's information ministry"
+    assert found["Our forces reacted with vigour,"] == "the defence ministry"
 
 
 def test_it_said_and_no_cue_leave_the_speaker_to_the_model() -> None:
