@@ -41,6 +41,8 @@ _NAMED_AFTER = re.compile(
     rf"\b{_TOWARD}\s+{_LEAD}"
     r"((?:al-|el-)?[A-Z][\w'’-]*(?:\s+(?:of\s+)?[A-Z][\w'’-]*){0,3})"
 )
+# A word of nationality: "Syrian", "Congolese", "Turkish", "Iraqi".
+_ADJECTIVE = re.compile(r"[A-Z][a-z]+(?:an|ese|ish|i)")
 # A place in a phrase of origin: "from the military base at", "from positions near".
 _LEFT_FROM = re.compile(r"\bfrom\s+(?:(?!(?:to|toward|towards|into|for|via|and|reach\w*)\s)[\w'’-]+\s+){0,4}$", re.I)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])")
@@ -148,6 +150,8 @@ def destination_in(article: str, at: int, length: int, listed: dict[str, str], a
             weak.append((s, name))
     for m in _NAMED_AFTER.finditer(article, lo, hi):
         name = m.group(1)
+        if _ADJECTIVE.fullmatch(name) and re.match(r"\s+[a-z]", article[m.end(1) :]):
+            continue  # "towards the Syrian border": a nationality word, no place
         if is_place_name(name) and fold(name) not in avoid:
             strong.append((m.start(1), _listed_in(listed, name) or name))
     for m in _THE_KIND.finditer(article, at + length, hi):  # "to hold the dam": the listed "Tishreen Dam"

@@ -182,7 +182,9 @@ _AUX_END = re.compile(
     re.I,
 )
 _PLANNED = re.compile(
-    r"\b(?:will|would|plans?|planned|planning|to be|expected|intends?|promised|pledged|set to|ordered)\b", re.I
+    r"\b(?:will|would|plans?|planned|planning|to be|expected|intends?|promised|pledged|set to|ordered|due to"
+    r"|scheduled)\b",
+    re.I,
 )
 _UNDER_WAY = re.compile(
     r"\b(?:moving|sending|being|heading|on (?:the|their) way|en route|rushing|bringing|crossing|rolling|pouring"
@@ -250,7 +252,9 @@ def find_movements(article: str) -> list[Movement]:
                     continue  # forces where they stand, or moving on their own: no passive movement
                 # "two battalions stationed at Mongo, in central Chad, would be brought": the auxiliary goes
                 # before the aside does
-                head = _TRAILING_ASIDE.sub("", _AUX_END.sub("", sent[: m.start()].rstrip()).rstrip())
+                # "The first of two Nigerian battalions is due to be airlifted": planned, the forces before "is due"
+                head = _DUE_TO.sub("", sent[: m.start()].rstrip())
+                head = _TRAILING_ASIDE.sub("", _AUX_END.sub("", head).rstrip())
                 start = max((b.end() for b in _BOUNDARY.finditer(head)), default=0)
                 forces = _trim_forces(_AUX_END.sub("", head[start:]))
                 forces = _STATIONED.sub("", forces)
@@ -457,6 +461,19 @@ _DATELINE = re.compile(r"^\s*[A-Z][A-Z'’. -]+,[^-–—()]*(?:\([^)]*\))?\s*[-
 _THE_NOUN = re.compile(r"\b[Tt]he\s+([a-z][a-z-]{2,})\b")
 
 
+# A named unit in the forces' words: "his elite Anti-Terrorist Unit", "two battalions of the Presidential Guard".
+_UNIT_IN = re.compile(
+    r"(?<![\w-])(?:[A-Z][\w'’-]*\s+){1,4}(?:Unit|Brigade|Battalion|Regiment|Division|Corps|Force|Guard)(?![\w-])"
+)
+
+
+def _unit_named(forces: str) -> str | None:
+    """A named unit the forces' words hold, as the sender where no listed side sends them (a named force
+    sends itself: its parent is the sender only where the article names one)."""
+    m = _UNIT_IN.search(forces)
+    return m.group() if m and is_actor_name(m.group()) else None
+
+
 def _head_named(article: str, text: str, at: int, mentions: list[tuple[str, str]]) -> str | None:
     """The listed belligerent a definite description in ``text`` stands for ("The mission would move" -> the
     one listed as "the U.N. mission"; "The brigade had brought" -> a listed "... Brigade"): the one whose
@@ -528,6 +545,7 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
             or _body_named(clause, mentions)
             or _first_named(mv.forces, mentions)
             or _head_named(article, clause, mv.verb_at, mentions)
+            or _unit_named(mv.forces)  # "Taylor has redeployed his elite Anti-Terrorist Unit": the unit
         )
     # passive: a side named before the forces in their clause, else the one that announces them (a state
     # the answer does not list: "South Africa's defence ministry said ... 800 soldiers would be sent")

@@ -554,3 +554,17 @@ def test_the_answers_destination_that_is_the_origin_is_replaced() -> None:
     )
     out = add_movements(data, article)
     assert [(r.destination, r.origin) for r in out.reinforcements] == [("Talvik", "Marra")]
+
+
+def test_a_named_unit_sends_itself_and_due_to_is_planned_and_a_nationality_word_is_no_destination() -> None:
+    article = (
+        "TALVIK (Wire) - Marko has also redeployed his elite Rapid Reaction Unit from Ossen to Talvik.\n\n"
+        "The first of two Estmark battalions is due to be airlifted next week from Marra.\n\n"
+        "A convoy of Free Hills Front fighters was driving towards the Estmarkian border on its way to Talvik."
+    )
+    found = {m.forces: m for m in find_movements(article)}
+    assert found["The first of two Estmark battalions"].status == "planned"
+    out = add_movements(_data(), article)
+    got = {(r.sender, r.destination) for r in out.reinforcements}
+    assert ("Rapid Reaction Unit", "Talvik") in got  # no listed side named: the unit itself
+    assert not any(d and "Estmarkian" in d for _, d in got)
