@@ -221,6 +221,7 @@ def _end(mv: Movement) -> int:
 def _trim_forces(words: str) -> str:
     """The forces' phrase without a leading "in"/"a further" connective or trailing adverb."""
     words = _TIME_HEAD.sub("", re.sub(r"^(?:in|up|out)\s+", "", words.strip(), flags=re.I))
+    words = re.sub(r"^(?:and|but|while|as)\s+(?=(?:the\s+)?(?:\d|[a-z]+\s+\w))", "", words)  # "..., and two battalions"
     words = re.sub(r"\s+(?:in|up|out|back|south|north|east|west|there|here|again)$", "", words, flags=re.I)
     return words.strip()
 
@@ -550,7 +551,9 @@ def sender_of(article: str, mv: Movement, mentions: list[tuple[str, str]]) -> st
     # passive: a side named before the forces in their clause, else the one that announces them (a state
     # the answer does not list: "South Africa's defence ministry said ... 800 soldiers would be sent")
     head = _STATE_HEAD.match(before[:cut])
-    own = _DATELINE.sub("", before[cut:at])  # "MAKHACHKALA, Russia (Lantern News) - Two battalions ..."
+    # "MAKHACHKALA, Russia (Lantern News) - Two battalions ...", "rebels attacked the post, and two wings of
+    # the Frontier Corps were rushed": the dateline and an earlier clause name no sender
+    own = _NEW_CLAUSE.split(_DATELINE.sub("", before[cut:at]))[-1]
     return (
         _first_named(own, mentions)
         or _first_named(before[:cut], mentions)

@@ -568,3 +568,14 @@ def test_a_named_unit_sends_itself_and_due_to_is_planned_and_a_nationality_word_
     got = {(r.sender, r.destination) for r in out.reinforcements}
     assert ("Rapid Reaction Unit", "Talvik") in got  # no listed side named: the unit itself
     assert not any(d and "Estmarkian" in d for _, d in got)
+
+
+def test_a_passive_after_and_takes_its_sender_from_its_own_clause() -> None:
+    article = (
+        "TALVIK (Wire) - Free Hills Front fighters attacked a checkpoint near Talvik, killing seven soldiers, and "
+        "two battalions of the Northern Army were rushed into Talvik on Wednesday, officials said."
+    )
+    found = [m.forces for m in find_movements(article)]
+    assert "two battalions of the Northern Army" in found  # the clause's "and" is no part of the forces
+    out = add_movements(_data(), article)
+    assert [(r.sender, r.destination) for r in out.reinforcements] == [("Northern Army", "Talvik")]
