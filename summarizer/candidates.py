@@ -84,6 +84,25 @@ _SITE_RE = regex.compile(rf"({_SPAN_RE.pattern})[ ](?:{SITE_WORDS})(?![\p{{L}}\-
 _QUANTIFIERS = {"every", "each", "any", "all", "some", "no", "one", "another", "other", "which", "what"}
 
 
+# A coalition or force named by its leader: "the U.S.-led coalition", "Saudi-led coalition warplanes".
+_LED_RE = regex.compile(rf"({_WORD}(?:[ ]{_WORD}){{0,2}})-led[ ](?:coalition|alliance|mission)(?![\p{{L}}\-])")
+
+
+def led_spans(article: str) -> list[Candidate]:
+    """Coalitions the story's body names by their leader ("U.S.-led coalition"), first
+    occurrence first, without repeats: armed actors that no capitalised span holds whole."""
+    seen: set[str] = set()
+    out: list[Candidate] = []
+    for start, end in body_ranges(article):
+        for m in _LED_RE.finditer(article, start, end):
+            text = re.sub(r"^The ", "", m.group())  # opening a sentence
+            key = fold(text)
+            if key not in seen:
+                seen.add(key)
+                out.append(Candidate(text, article.find(text, m.start())))
+    return out
+
+
 def site_spans(article: str) -> list[Candidate]:
     """Proper names written with a lower-case word for a site after them ("the Gupta bridge"), as written,
     first occurrence first, without repeats: the whole is the place's name."""

@@ -23,6 +23,7 @@ from summarizer.candidates import (
     armed_cues,
     covered,
     is_unit_name,
+    led_spans,
     member_cues,
     only_in,
     place_cue,
@@ -233,7 +234,8 @@ def look(
     cands = [*sites, *(c for c in spans if not covered(c, said))][:MAX_CANDIDATES]
     # a name the answer gives only as a place ("Turkey", "Germany") may be an actor too: it is asked
     # the actor question unless an actor or a sender of the answer names it already
-    actor_cands = [c for c in spans if not covered(c, actors_said) and is_actor_name(c)][:MAX_CANDIDATES]
+    led = [c.text for c in led_spans(article)]
+    actor_cands = [c for c in [*led, *spans] if not covered(c, actors_said) and is_actor_name(c)][:MAX_CANDIDATES]
 
     if locations:
         found.locations = yes_no(scorer, messages, PLACE_QUESTION, cands)
@@ -484,7 +486,10 @@ _GENERIC_BODY_WORDS = set(
 
 def names_a_body_of_its_own(name: str) -> bool:
     """Whether ``name`` ends in a word for an armed body and has a word of its own before it ("Joint
-    Forces", "Congo River Alliance", "Hamza Division"; not "Armed Forces")."""
+    Forces", "Congo River Alliance", "Hamza Division"; not "Armed Forces"), or is a coalition named by its
+    leader ("U.S.-led coalition")."""
+    if re.search(r"\S-led (?:coalition|alliance|mission)$", name):
+        return True  # "U.S.-led coalition": its leader tells it from others
     return bool(_ARMED_BODY.search(name)) and any(w.casefold() not in _GENERIC_BODY_WORDS for w in name.split())
 
 

@@ -326,3 +326,15 @@ def test_support_cues_read_a_state_that_supplies_or_arms_a_side() -> None:
         "and Dravia, whose government has funded them, denies it."
     )
     assert {"Kessaria", "Orlenia", "Dravia"} <= set(support_cues(article))
+
+
+def test_led_spans_name_coalitions_by_their_leader() -> None:
+    from summarizer.candidates import led_spans
+    from summarizer.second_look import names_a_body_of_its_own
+
+    article = (
+        "TARVO (Wire) - The Kessar-led coalition said it struck the town. Orlen-led coalition jets flew on.\n\n"
+        "Kurdish-led forces held the bridge."
+    )
+    assert [c.text for c in led_spans(article)] == ["Kessar-led coalition", "Orlen-led coalition"]
+    assert names_a_body_of_its_own("Kessar-led coalition")
