@@ -142,6 +142,7 @@ def _joined(a: str, b: str, article: str) -> bool:
     xs, ys = _forms(a, article), _forms(b, article)
     if {_the_less(x) for x in xs} & {_the_less(y) for y in ys}:
         return False
+    xs, ys = xs + _short_forms(a, article), ys + _short_forms(b, article)
     for x in xs:
         for y in ys:
             for first, second in ((x, y), (y, x)):
@@ -156,6 +157,43 @@ def _joined(a: str, b: str, article: str) -> bool:
 def _named(mention: str) -> bool:
     """A proper name or an acronym, not a description ("the armed wing of the main opposition movement")."""
     return is_proper_name(mention) or bool(re.fullmatch(r"[A-Z][A-Z0-9-]{1,9}", mention.strip()))
+
+
+# "the Badr Organisation" is also written "Badr": the name without its generic last word.
+_GENERIC_TAIL = re.compile(r"\s+(?:Organi[sz]ation|Movement|Group|Brigades?|Party|Front|Militia)$")
+
+
+def _short_forms(mention: str, article: str) -> list[str]:
+    """``mention`` without "the" and its generic last word, where the article writes it so on its own."""
+    short = _GENERIC_TAIL.sub("", re.sub(r"^the\s+", "", mention.strip(), flags=re.IGNORECASE))
+    if short != mention.strip() and re.search(rf"(?<![\w-]){re.escape(short)}(?![\w-])(?!\s+[A-Z])", article):
+        return [short]
+    return []
+
+
+def _known_as_folds(items: list[Belligerent], article: str) -> list[Belligerent]:
+    """An item the article gives as another's other name folds into it: the other's name, then nothing, a
+    comma or an aside of its own, then "(also) known as" ("the Counter-Terrorism Service, the U.S.-trained
+    unit also known as the Golden Division"); not "X and allied militias known as Y"."""
+    changed = True
+    while changed:
+        changed = False
+        for a in items:
+            for b in items:
+                if a is b:
+                    continue
+                pattern = (
+                    rf"(?<![\w-]){re.escape(a.name)}(?![\w-])(?:,\s+(?:the|an?)\s+[^,;:\"“”]{{0,60}}?\s+|,?\s+)"
+                    rf"(?:also\s+)?known(?:\s+in\s+\w+)?\s+as\s+(?:the\s+)?{re.escape(b.name)}(?![\w-])"
+                )
+                m = re.search(pattern, article)
+                if m and " and " not in m.group() and not re.search(r"[.!?]\s+[A-Z]", m.group()):
+                    items = _fold_into(items, b, a)
+                    changed = True
+                    break
+            if changed:
+                break
+    return items
 
 
 def _the_less(name: str) -> str:
@@ -282,7 +320,7 @@ def tidy_actors(data: ConflictSummary, article: str) -> ConflictSummary:
             Belligerent.model_validate(m | {"aliases": list(dict.fromkeys(m["aliases"]))[:MAX_ALIASES]}) for m in merged
         ]
     out = _part_folds(_bare_names(out, article), article, {fold(loc.name) for loc in data.locations})
-    out = _shared_alias_folds(out)
+    out = _known_as_folds(_shared_alias_folds(out), article)
     if out == data.belligerents:
         return data
     return merge_state_forces(data.model_copy(update={"belligerents": out}), article)

@@ -363,3 +363,27 @@ def test_aliases_the_article_lists_as_other_groups_become_belligerents_of_their_
     assert "Kessar Hawks" in out and "Vasko Lions" in out
     assert out["Dravia Front"][0] == ["Dravian Resistance"]  # "X, or Y" is one group
     assert out["Orlen Police"][0] == ["the Jammu and Orlen Police"]  # no plural word for groups after it
+
+
+def test_a_group_written_short_in_a_list_is_split_and_another_name_folds_in() -> None:
+    from summarizer.actors import split_listed_groups
+
+    article = (
+        "Iran has armed several factions, including Vasko Hezbollah and Orlen. A commander in the Orlen "
+        "Organisation spoke. The Tarvo Service, the elite unit also known as the Iron Division, flew in. "
+        "The Front and allied militias known as the White Guard held the hill."
+    )
+    data = _data(
+        [
+            _b("Vasko Hezbollah", ["the Orlen Organisation"]),
+            _b("Tarvo Service"),
+            _b("Iron Division"),
+            _b("Front", side="rebels"),
+            _b("White Guard", side="rebels"),
+        ]
+    )
+    split = split_listed_groups(data, article)
+    assert [b.name for b in split.belligerents if b.name.endswith("Organisation")] == ["the Orlen Organisation"]
+    out = {b.name: b.aliases for b in tidy_actors(split, article).belligerents}
+    assert "Iron Division" in out["Tarvo Service"] and "Iron Division" not in out  # "also known as"
+    assert "White Guard" in out  # "X and allied militias known as Y" is another group
