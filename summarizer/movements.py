@@ -20,8 +20,9 @@ pocket"); it counts only where the words tell of reinforcing (a word such as "re
 "column" in the forces, a place they come from or left, or a purpose such as "to strengthen") and not of an
 attack, and only where the sentence names where they go, or where they "arrived from" a place (then they
 came to the story's main place); forces in lower case need such a word or a count ("thousands of
-volunteers"). Its sender is the side they go to join, else the side their own words name ("Russian" -> a
-listed Russia), else the one that tells of them ("the army spokesman said"; "a military source" is the one
+volunteers"). Its sender is the side their own words name ("militiamen of the Popular Mobilization Forces",
+an aside on them included), else the side they go to join, else their nation ("Russian" -> a listed
+Russia), else the one that tells of them ("the army spokesman said"; "a military source" is the one
 listed state force, where only one is). Forces "ordered to join" in the passive are planned. The origin is
 the place after "from" or "left"; the destination comes from ``destinations.destination_in`` (else the
 story's main place, unless the forces go to a side, "to the army", or the sentence says it does not tell
@@ -251,9 +252,8 @@ def find_movements(article: str) -> list[Movement]:
             for m in _PASSIVE.finditer(sent):
                 if re.match(r"(?:are|is)\s+deployed\b", m.group(), re.I) or re.match(r"\w+\s+moving", m.group()):
                     continue  # forces where they stand, or moving on their own: no passive movement
-                # "two battalions stationed at Mongo, in central Chad, would be brought": the auxiliary goes
-                # before the aside does
-                # "The first of two Nigerian battalions is due to be airlifted": planned, the forces before "is due"
+                # "The first of two Nigerian battalions is due to be airlifted": the forces before "is due"; "two
+                # battalions stationed at Mongo, in central Chad, would be brought": the auxiliary goes, then the aside
                 head = _DUE_TO.sub("", sent[: m.start()].rstrip())
                 head = _TRAILING_ASIDE.sub("", _AUX_END.sub("", head).rstrip())
                 start = max((b.end() for b in _BOUNDARY.finditer(head)), default=0)
