@@ -154,7 +154,7 @@ _SUPPORT_RE = [
         rf"\b(?:the )?({_NAME}),? which (?:already |also |has |had )*(?:supplies|supplied|arms|armed|backs|backed"
         rf"|funds|funded|trains|trained|equips|equipped)\b",
         # "Iran has supplied Hezbollah with most of its arsenal", "Liberia, whose government has supplied it"
-        rf"\b({_NAME}),? (?:whose (?:government|army|military|leaders?) )?(?:has |had |have )?(?:also |long )*"
+        rf"\b({_NAME}),? (?:whose (?:government|army|military|leaders?) )?(?:has|had|have) (?:also |long )*"
         rf"(?:supplied|armed|funded|financed|equipped)(?: and (?:supplied|armed|funded|financed|equipped|trained))?"
         rf" (?:it|them|the |several |(?:\p{{Lu}}))",
         # "accused the United Arab Emirates of carrying out air strikes in support of Haftar"
@@ -319,14 +319,17 @@ def member_cues(name: str, article: str) -> int:
     return sum(
         1
         for m in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", article)
-        if _MEMBERS_BEFORE.search(_sentence_case(article[max(0, m.start() - 60) : m.start()]))
+        if _MEMBERS_BEFORE.search(_sentence_case(article, max(0, m.start() - 60), m.start()))
         or _ARMED_ASIDE.match(article, m.end())
     )
 
 
-def _sentence_case(text: str) -> str:
-    """``text`` with the first letter of each sentence in lower case ("Fighters of the" -> "fighters of the")."""
-    return re.sub(r"(^|[.!?]\s+|\n)([A-Z])", lambda m: m.group(1) + m.group(2).lower(), text)
+def _sentence_case(article: str, lo: int, hi: int) -> str:
+    """``article[lo:hi]`` with the first letter of each sentence in it in lower case ("Fighters of the" ->
+    "fighters of the"); its own first letter only where a sentence starts there."""
+    text = re.sub(r"([.!?]\s+|\n)([A-Z])", lambda m: m.group(1) + m.group(2).lower(), article[lo:hi])
+    starts = lo == 0 or re.search(r"(?:[.!?]\s+|\n)$", article[max(0, lo - 3) : lo]) is not None
+    return text[:1].lower() + text[1:] if starts else text
 
 
 def armed_cues(name: str, article: str) -> int:
