@@ -341,10 +341,7 @@ def test_led_spans_name_coalitions_by_their_leader() -> None:
 
 
 def test_a_subject_that_arms_is_a_backer_only_with_its_auxiliary() -> None:
-    from summarizer.candidates import member_cues, support_cues
+    from summarizer.candidates import support_cues
 
     article = "TARVO (Wire) - Fighting went on.\n\nRebels armed the villagers. Kessaria had armed them for years."
     assert set(support_cues(article)) == {"Kessaria"}
-    # a window that starts inside a name is no sentence start: "...Armed Forces of Orlenia" gives no cue
-    text = "x" * 47 + "Forces of Orlenia held the bridge."
-    assert member_cues("Orlenia", text) == 0
