@@ -58,8 +58,9 @@ BODY_MIN_LOGODDS: float | None = 0.3
 MIN_ARMED_CUES = 2
 CUED_ACTOR_MIN_LOGODDS: float | None = 0.0
 # A name the article writes after its men ("fighters of the Maute group") or with an aside that calls it an
-# armed group ("Abu Sayyaf, the kidnap-for-ransom group,") is added above this floor (dev, dev2, dev3 stored
-# scores: of the unlisted candidates under 1.25 with such a cue, 7 gold between -1.02 and 0.28, none other).
+# armed group ("Abu Sayyaf, the kidnap-for-ransom group,") is added above this floor (dev, dev2, dev3 and
+# controls stored scores: the unlisted candidates under 1.25 with such a cue are 5 gold between -1.02 and
+# 0.28, one of them likelier a place and so not added, and 1 optional gold at -1.81; none other).
 MEMBER_CUE_MIN_LOGODDS: float | None = -1.1
 # A candidate the article writes with a word for its kind ("the town of Mellit", "the Abu Shouk camp") is
 # added as a place above this lower floor (dev: 7 of the 8 such candidates between 0.5 and 1.5 are gold).
