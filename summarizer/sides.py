@@ -248,6 +248,21 @@ def split_enemy_sides(data: ConflictSummary, article: str) -> ConflictSummary:
         camp = [k for k, side in enumerate(sides) if fold(side) == fold(sides[fighter])]
         if not any(frozenset((backer, k)) in enemies for k in camp):
             sides[backer] = sides[fighter]
+    # a belligerent alone in its camp that the article puts with another ("gunmen of the allied Amal movement
+    # were fighting alongside them") takes that one's label, unless it fights someone so labelled
+    for pair in sorted(allies, key=sorted):
+        i, j = sorted(pair)
+        if fold(sides[i]) == fold(sides[j]):
+            continue
+        alone = [k for k in (i, j) if sum(fold(x) == fold(sides[k]) for x in sides) == 1]
+        if len(alone) == 2:  # both alone: the one labelled with its own name joins the other
+            alone = [k for k in alone if fold(sides[k]) == fold(data.belligerents[k].name)]
+        if len(alone) != 1:
+            continue
+        k, other = alone[0], j if alone[0] == i else i
+        camp = [x for x, side in enumerate(sides) if fold(side) == fold(sides[other])]
+        if not any(frozenset((k, x)) in enemies for x in camp):
+            sides[k] = sides[other]
     # a part the article names with its whole ("the Joint Forces ... that includes the SLA", "the Bosnian
     # army's 5th Corps") takes the whole's label, unless it fights someone labelled so
     for part, whole in sorted(parts):

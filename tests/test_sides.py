@@ -158,3 +158,19 @@ def test_a_verb_of_hostility_or_support_ties_its_clauses_subject_to_its_object_a
     enemies, allies = relations(data, article)
     assert frozenset((0, 1)) in enemies  # "clashed with troops of the ... Valley Guard"
     assert frozenset((2, 1)) in allies  # "to support Valley Guard units"
+
+
+def test_a_belligerent_alone_in_its_camp_takes_the_label_of_the_one_the_article_puts_it_with() -> None:
+    article = (
+        "OSSEN (Wire) - The Northern Army shelled the town of Talvik on Monday.\n\n"
+        "The Free Hills Front, backed by the Orlen Hawks, clashed with the Northern Army overnight."
+    )
+    data = _data(
+        ("Northern Army", "government", "combatant"),
+        ("Free Hills Front", "rebels", "combatant"),
+        ("Orlen Hawks", "Orlen Hawks", "combatant"),
+    )
+    assert [b.side for b in split_enemy_sides(data, article).belligerents] == ["government", "rebels", "rebels"]
+    # one that fights the camp keeps its own label
+    hostile = article + "\n\nThe Orlen Hawks later attacked the Free Hills Front."
+    assert split_enemy_sides(data, hostile).belligerents[2].side == "Orlen Hawks"
