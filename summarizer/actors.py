@@ -20,6 +20,7 @@ a non-actor listed as one. This last stage, deterministic and model-free, mends 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from summarizer.candidates import used_as_adjective
 from summarizer.countries import country_of_capital, stands_for
@@ -78,18 +79,27 @@ def _shared_alias_folds(items: list[Belligerent]) -> list[Belligerent]:
     """Items whose names share a distinctive word and that share an acronym among their aliases ("JNA"
     under "Yugoslav federal army" and "Yugoslav People's Army") are one: the later folds into the earlier.
     A shared alias alone is not enough: a small model also lists the enemy's name as an alias."""
-    changed = True
-    while changed:
-        changed = False
-        for i, a in enumerate(items):
-            for b in items[i + 1 :]:
-                if _acronyms(a) & _acronyms(b) and _stems(a.name) & _stems(b.name):
-                    items = _fold_into(items, b, a)
-                    changed = True
-                    break
-            if changed:
-                break
-    return items
+    return _fold_pairs(items, lambda a, b: bool(_acronyms(a) & _acronyms(b) and _stems(a.name) & _stems(b.name)))
+
+
+def _fold_pairs(
+    items: list[Belligerent], same: Callable[[Belligerent, Belligerent], bool], both_ways: bool = False
+) -> list[Belligerent]:
+    """``items`` with the second of the first pair (a, b) for which ``same(a, b)`` holds folded into the
+    first, again until no pair holds; pairs in list order, a before b unless ``both_ways``."""
+    while True:
+        pair = next(
+            (
+                (a, b)
+                for i, a in enumerate(items)
+                for b in (items if both_ways else items[i + 1 :])
+                if a is not b and same(a, b)
+            ),
+            None,
+        )
+        if pair is None:
+            return items
+        items = _fold_into(items, pair[1], pair[0])
 
 
 # A named body with a word for its members after it ("Croatian National Guard fighters", "National Guard
@@ -175,25 +185,16 @@ def _known_as_folds(items: list[Belligerent], article: str) -> list[Belligerent]
     """An item the article gives as another's other name folds into it: the other's name, then nothing, a
     comma or an aside of its own, then "(also) known as" ("the Counter-Terrorism Service, the U.S.-trained
     unit also known as the Golden Division"); not "X and allied militias known as Y"."""
-    changed = True
-    while changed:
-        changed = False
-        for a in items:
-            for b in items:
-                if a is b:
-                    continue
-                pattern = (
-                    rf"(?<![\w-]){re.escape(a.name)}(?![\w-])(?:,\s+(?:the|an?)\s+[^,;:\"“”]{{0,60}}?\s+|,?\s+)"
-                    rf"(?:also\s+)?known(?:\s+in\s+\w+)?\s+as\s+(?:the\s+)?{re.escape(b.name)}(?![\w-])"
-                )
-                m = re.search(pattern, article)
-                if m and " and " not in m.group() and not re.search(r"[.!?]\s+[A-Z]", m.group()):
-                    items = _fold_into(items, b, a)
-                    changed = True
-                    break
-            if changed:
-                break
-    return items
+
+    def known_as(a: Belligerent, b: Belligerent) -> bool:
+        pattern = (
+            rf"(?<![\w-]){re.escape(a.name)}(?![\w-])(?:,\s+(?:the|an?)\s+[^,;:\"“”]{{0,60}}?\s+|,?\s+)"
+            rf"(?:also\s+)?known(?:\s+in\s+\w+)?\s+as\s+(?:the\s+)?{re.escape(b.name)}(?![\w-])"
+        )
+        m = re.search(pattern, article)
+        return bool(m and " and " not in m.group() and not re.search(r"[.!?]\s+[A-Z]", m.group()))
+
+    return _fold_pairs(items, known_as, both_ways=True)
 
 
 def _the_less(name: str) -> str:
