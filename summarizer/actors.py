@@ -120,6 +120,8 @@ _ACR_AFTER = r"(?:\s+\([A-Z][\w-]{1,9}\))?\)?"
 _AND = rf"{_ACR_AFTER},?\s+and\s+(?:the\s+)?"
 _COMMA = rf"{_ACR_AFTER},\s+(?:the\s+)?"
 _LIST_GOES_ON = rf"{_ACR_AFTER},?\s+and\b"
+# An acronym, with digits or a hyphen: "RFC", "SPLA-IO", "M23".
+_ACRONYM_LIKE = re.compile(r"[A-Z][A-Z0-9-]{1,9}")
 # A group word after two names joined by "and": "Shams al-Shamal and Thuwar al-Raqqa brigades".
 _GROUP_TAIL = re.compile(r"\s+(?:brigades|groups|units|factions|militias|movements)$")
 
@@ -127,7 +129,7 @@ _GROUP_TAIL = re.compile(r"\s+(?:brigades|groups|units|factions|militias|movemen
 def _forms(mention: str, article: str) -> list[str]:
     """``mention`` and, for an acronym the article spells out before it in brackets, the spelled-out name."""
     out = [mention]
-    if re.fullmatch(r"[A-Z][A-Z0-9-]{1,9}", mention.strip()):  # "RFC", "SPLA-IO", "M23"
+    if _ACRONYM_LIKE.fullmatch(mention.strip()):
         spelled = re.search(
             rf"((?:[A-Z][\w'’-]*)(?:\s+(?:(?:of|for|and|the|de|du|del)\s+)*[A-Z][\w'’-]*)*)\s+\({re.escape(mention)}\)",
             article,
@@ -166,7 +168,7 @@ def _joined(a: str, b: str, article: str) -> bool:
 
 def _named(mention: str) -> bool:
     """A proper name or an acronym, not a description ("the armed wing of the main opposition movement")."""
-    return is_proper_name(mention) or bool(re.fullmatch(r"[A-Z][A-Z0-9-]{1,9}", mention.strip()))
+    return is_proper_name(mention) or bool(_ACRONYM_LIKE.fullmatch(mention.strip()))
 
 
 # "the Badr Organisation" is also written "Badr": the name without its generic last word.
